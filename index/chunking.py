@@ -29,6 +29,12 @@ class Chunk:
     end: int
     text: str
     tokens: int
+    sentences: tuple[Span, ...] = ()  # sentence spans relative to ``start``
+
+    def sentence_field(self) -> str:
+        """Sentence boundaries, compactly, for the store ("s-e,s-e,..."), so the
+        answerer never re-splits text on the query path."""
+        return ",".join(f"{s}-{e}" for s, e in self.sentences)
 
 
 class TokenCounter:
@@ -128,7 +134,8 @@ def chunk_body(
 
     def emit() -> None:
         start, end = current[0][0][0], current[-1][0][1]
-        chunks.append(Chunk(len(chunks), start, end, body[start:end], used))
+        sents = tuple((a - start, b - start) for (a, b), _ in current)
+        chunks.append(Chunk(len(chunks), start, end, body[start:end], used, sents))
 
     for unit in units:
         n = unit[1]

@@ -182,6 +182,7 @@ class ChromaStore:
                         "article_id": aid, "version": version, "chunk": c.index, "start": c.start, "end": c.end,
                         "title": a.title, "source": a.source, "source_key": source_key(a.source),
                         "published_ts": a.published_ts, "header": a.header(),
+                        "sentences": c.sentence_field(),
                     }
                 )
         for i in range(0, len(ids), MAX_BATCH):

@@ -141,7 +141,8 @@ def cmd_chat(args) -> int:
 def cmd_serve(args) -> int:
     import app
 
-    return app.main(["--host", args.host, "--port", str(args.port)] if args.host else ["--port", str(args.port)] if args.port else [])
+    argv = (["--host", args.host] if args.host else []) + (["--port", str(args.port)] if args.port else [])
+    return app.main(argv)
 
 
 def cmd_eval(args) -> int:
@@ -203,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--queries", required=True)
     m.add_argument("--limit", type=int, default=None)
     m.add_argument("--home", default=None, help="scratch data directory (kept, so reruns skip embedding)")
-    m.add_argument("--mode", choices=["hybrid", "bm25", "dense"], default="hybrid")
+    m.add_argument("--mode", choices=["hybrid", "hybrid-nosteer", "bm25", "bm25-steer", "dense"], default="hybrid")
     m.add_argument("--json", action="store_true")
     q = esub.add_parser("qa", help="answer-key recall, citation validity, refusal accuracy of a JSONL question file")
     q.add_argument("file")

@@ -1,0 +1,169 @@
+"""Evidence selection: which sentences of the top passages answer the question.
+
+Each sentence is scored by how much of the question's weighted (idf) vocabulary it
+covers, how good its passage was, and whether it attributes a statement to the person
+or body the question asks about ("what did France say" must find "French government
+spokesman Gabriel Attal said"). Quotations that run over several sentences are kept
+whole, and a quoted statement's continuation ("..., he added") follows its sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .schema import Passage
+
+SPEECH = re.compile(
+    r"\b(said|says|say|told|tells|warn(?:ed|s)?|add(?:ed|s)|assur(?:ed|es)|declar(?:ed|es)|stat(?:ed|es|ement)|"
+    r"announc(?:ed|es)|consider(?:ed|s)|insist(?:ed|s)|argu(?:ed|es)|claim(?:ed|s)|not(?:ed|es)|explain(?:ed|s)|"
+    r"stress(?:ed|es)|urg(?:ed|es)|call(?:ed|s) on|according to|spokes(?:man|woman|person)|wrote|tweeted|"
+    r"believe[sd]?|describ(?:ed|es)|welcom(?:ed|es)|criticiz(?:ed|es)|criticis(?:ed|es)|reject(?:ed|s)|denie[sd]|"
+    r"admit(?:ted|s)|confirm(?:ed|s)|predict(?:ed|s)|suggest(?:ed|s)|reported|recalled)\b",
+    re.I,
+)
+ASKS_STATEMENT = re.compile(
+    r"\b(say|said|says|think|thinks|thought|respond|responded|react|reacted|claim|claimed|announce|announced|warn|"
+    r"warned|tell|told|view|position|stance|believe|believes|comment|commented|reaction|response|according)\b",
+    re.I,
+)
+CONTINUATION = re.compile(r"\b(he|she|they|it|the \w+) (added|told|said|continued|went on|insisted|stressed)\b", re.I)
+TIME_CUE = re.compile(
+    r"\b(on|this|last|next) (monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|month|year)\b|"
+    r"\b(yesterday|today|tomorrow|in \d{4}|since \d{4}|\d{4}|january|february|march|april|may|june|july|august|"
+    r"september|october|november|december)\b",
+    re.I,
+)
+CAUSE_CUE = re.compile(
+    r"\b(because|due to|owing to|as a result|in order to|so that|aimed at|in response to|after|fu?elled by|"
+    r"caused by|led to|leading to|reason|since|amid|to avoid|to prevent|in an effort to)\b",
+    re.I,
+)
+QUESTION_WORDS = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how", "did", "does", "do",
+                  "is", "are", "was", "were", "and", "but", "so", "also", "according", "can", "could", "would",
+                  "should", "has", "have", "had", "will", "in", "on", "the", "a", "an", "of", "to", "for", "tell",
+                  "me", "about", "please", "between", "after", "before", "if", "then", "i"}
+DEMONYMS = {
+    "france": "french", "germany": "german", "britain": "british", "uk": "british", "england": "english",
+    "ukraine": "ukrainian", "russia": "russian", "china": "chinese", "japan": "japanese", "italy": "italian",
+    "spain": "spanish", "poland": "polish", "israel": "israeli", "iran": "iranian", "india": "indian",
+    "america": "american", "us": "american", "usa": "american", "canada": "canadian", "mexico": "mexican",
+    "brazil": "brazilian", "turkey": "turkish", "egypt": "egyptian", "greece": "greek", "sweden": "swedish",
+    "norway": "norwegian", "finland": "finnish", "denmark": "danish", "netherlands": "dutch", "belgium": "belgian",
+    "austria": "austrian", "switzerland": "swiss", "portugal": "portuguese", "ireland": "irish",
+    "scotland": "scottish", "australia": "australian", "korea": "korean", "taiwan": "taiwanese",
+    "pakistan": "pakistani", "afghanistan": "afghan", "iraq": "iraqi", "syria": "syrian", "lebanon": "lebanese",
+    "belarus": "belarusian", "hungary": "hungarian", "romania": "romanian", "europe": "european",
+    "saudi arabia": "saudi", "palestine": "palestinian", "nigeria": "nigerian", "argentina": "argentine",
+}
+_WORD = re.compile(r"[A-Za-z][\w'’.-]*[\w]|[A-Za-z]")
+
+
+@dataclass
+class Sentence:
+    passage: Passage
+    rank: int  # the passage's rank in retrieval
+    start: int  # offsets into the article body
+    end: int
+    text: str
+    score: float = 0.0
+    coverage: float = 0.0
+    attributed: bool = False
+    terms: set[str] = field(default_factory=set)
+
+
+def question_entities(question: str, ignore: set[str] = frozenset()) -> list[str]:
+    """Proper nouns of the question (capitalised words that are not question words),
+    lower-cased; multi-word names stay together ("Gabriel Attal")."""
+    names: list[str] = []
+    current: list[str] = []
+    for m in _WORD.finditer(question):
+        w = m.group().rstrip(".'’").removesuffix("'s").removesuffix("’s")
+        is_name = w[:1].isupper() and w.lower() not in QUESTION_WORDS
+        if is_name:
+            current.append(w.lower())
+        elif current:
+            names.append(" ".join(current))
+            current = []
+    if current:
+        names.append(" ".join(current))
+    return [n for n in dict.fromkeys(names) if n not in ignore]
+
+
+def entity_forms(entity: str) -> list[str]:
+    """How a text may refer to the entity: itself, its last word (a surname), and the
+    demonym of a country ("France" -> "French")."""
+    forms = [entity]
+    parts = entity.split()
+    if len(parts) > 1 and len(parts[-1]) > 2:
+        forms.append(parts[-1])
+    if entity in DEMONYMS:
+        forms.append(DEMONYMS[entity])
+    return forms
+
+
+def mentions(text_lower: str, entity: str) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", text_lower) for f in entity_forms(entity))
+
+
+def split_passage(p: Passage, rank: int, sentence_field: str) -> list[Sentence]:
+    """The passage's sentences (boundaries stored at ingestion), with quotations that
+    run over several sentences merged into one unit."""
+    spans: list[tuple[int, int]] = []
+    for part in sentence_field.split(","):
+        if "-" in part:
+            a, b = part.split("-", 1)
+            spans.append((int(a), int(b)))
+    if not spans:
+        spans = [(0, len(p.text))]
+    merged: list[tuple[int, int]] = []
+    open_quote = False
+    for a, b in spans:
+        seg = p.text[a:b]
+        if open_quote and merged and len(merged) and (b - merged[-1][0]) < 1200:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+        whole = p.text[merged[-1][0] : merged[-1][1]]
+        open_quote = whole.count("“") > whole.count("”") or (whole.count('"') % 2 == 1 and '"' in seg)
+    return [Sentence(p, rank, p.start + a, p.start + b, p.text[a:b]) for a, b in merged]
+
+
+def score_sentences(
+    sentences: list[Sentence],
+    q_terms: list[str],
+    q_weights: list[float],
+    sentence_terms: list[set[str]],
+    question: str,
+    entities: list[str],
+    passage_scores: dict[int, float],
+) -> None:
+    """Fill in coverage, attribution and the final score of each sentence."""
+    total = sum(q_weights) or 1.0
+    asks_statement = bool(ASKS_STATEMENT.search(question))
+    qlow = question.lower().lstrip()
+    asks_when = qlow.startswith("when") or "what time" in qlow or "what date" in qlow
+    asks_why = qlow.startswith("why") or "what reason" in qlow or "what caused" in qlow
+    top_passage = max(passage_scores.values(), default=1.0) or 1.0
+    for s, terms in zip(sentences, sentence_terms):
+        s.terms = terms
+        s.coverage = sum(w for t, w in zip(q_terms, q_weights) if t in terms) / total
+        low = s.text.lower()
+        words = len(s.text.split())
+        s.attributed = asks_statement and bool(SPEECH.search(s.text)) and any(mentions(low, e) for e in entities)
+        score = s.coverage + 0.3 * passage_scores.get(s.rank, 0.0) / top_passage
+        if s.attributed:
+            score += 0.3
+        if asks_when and TIME_CUE.search(s.text):
+            score += 0.15
+        if asks_why and CAUSE_CUE.search(s.text):
+            score += 0.15
+        if words < 5:
+            score *= 0.4  # fragments ("Johnson.", captions) do not answer anything
+        s.score = score
+
+
+def near_duplicate(a: Sentence, b: Sentence) -> bool:
+    if not a.terms or not b.terms:
+        return a.text.strip() == b.text.strip()
+    return len(a.terms & b.terms) / len(a.terms | b.terms) >= 0.7

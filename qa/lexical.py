@@ -1,0 +1,80 @@
+"""The lexical side of retrieval: BM25 (bm25s, Snowball stemming, English stopwords)
+over every committed chunk, each prefixed with its article's header line.
+
+Local Chroma has no sparse index, so this is derived state, rebuilt from the chunks
+held in Chroma whenever the store's generation token changes (whoever wrote).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@dataclass
+class LexicalIndex:
+    generation: str
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    metas: list[dict[str, Any]] = field(default_factory=list)
+    source_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    timestamps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _bm25: Any = None
+    _stem: Any = None
+
+    @classmethod
+    def build(cls, generation: str, rows: list[tuple[str, str, dict[str, Any]]]) -> LexicalIndex:
+        import bm25s
+
+        idx = cls(generation)
+        idx.ids = [r[0] for r in rows]
+        idx.texts = [r[1] for r in rows]
+        idx.metas = [r[2] for r in rows]
+        idx.source_keys = np.array([m.get("source_key", "") for m in idx.metas], dtype=object)
+        idx.timestamps = np.array([m.get("published_ts", 0) for m in idx.metas], dtype=np.int64)
+        idx._stem = _stemmer()
+        if rows:
+            corpus = [f"{m.get('header', '')}\n{t}" for t, m in zip(idx.texts, idx.metas)]
+            tokens = bm25s.tokenize(corpus, stopwords="en", stemmer=idx._stem, show_progress=False)
+            idx._bm25 = bm25s.BM25()
+            idx._bm25.index(tokens, show_progress=False)
+        return idx
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def query_terms(self, text: str) -> list[str]:
+        import bm25s
+
+        tok = bm25s.tokenize([text], stopwords="en", stemmer=self._stem or _stemmer(), return_ids=False, show_progress=False)
+        return list(tok[0]) if tok else []
+
+    def scores(self, text: str) -> np.ndarray:
+        """BM25 score of every chunk for the query (zeros when nothing matches)."""
+        if self._bm25 is None:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        terms = self.query_terms(text)
+        if not terms:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+    def idf(self, terms: list[str]) -> list[float]:
+        """BM25 idf of each (stemmed) term over the chunks; a term found nowhere gets the
+        highest idf, so a question about something absent scores low everywhere."""
+        n = len(self.ids)
+        vocab = self._bm25.vocab_dict if self._bm25 is not None else {}
+        indptr = self._bm25.scores["indptr"] if self._bm25 is not None else None
+        out = []
+        for t in terms:
+            tid = vocab.get(t)
+            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None else 0
+            out.append(float(np.log(1.0 + (n - df + 0.5) / (df + 0.5))))
+        return out

@@ -1,0 +1,200 @@
+"""Hybrid retrieval: BM25 and dense (Chroma) candidates, fused by score, steered by
+what the question says about outlets and dates.
+
+Stages (each can be switched off for the benchmark's ablations):
+1. lexical: BM25 over all chunks (header + text), masked by the filters;
+2. dense: Chroma nearest neighbours, plus one neighbour query per outlet the question
+   names, and the exact cosine of every lexical candidate (its stored embedding);
+3. fusion: a convex mix of max-normalised BM25 and cosine (rank fusion throws away how
+   far apart the scores are, and measured worse than BM25 alone);
+4. question steering: chunks from a named outlet or a mentioned day are boosted, and
+   when the question names several outlets or days, the best chunk of each comes first
+   (a comparison question needs one passage from each side).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index import ChromaStore, Settings
+from index.embedding import Embedder
+
+from .filters import matches, to_where
+from .lexical import LexicalIndex
+from .query import QueryInfo, analyse, outlet_aliases
+from .schema import ArticleRef, Filters, Passage
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    lexical: bool = True
+    dense: bool = True
+    steer: bool = True  # outlet/date boosts and per-outlet grouping
+    lexical_weight: float = 0.6
+    dense_weight: float = 0.4
+    outlet_boost: float = 0.25
+    day_boost: float = 0.15
+    lexical_candidates: int = 100
+    dense_candidates: int = 50
+    per_outlet_dense: int = 10
+
+
+MODES = {
+    "hybrid": RetrievalConfig(),
+    "hybrid-nosteer": RetrievalConfig(steer=False),
+    "bm25": RetrievalConfig(dense=False, steer=False),
+    "bm25-steer": RetrievalConfig(dense=False),
+    "dense": RetrievalConfig(lexical=False, steer=False),
+}
+
+
+@dataclass
+class Snapshot:
+    """Everything derived from one generation of the store, swapped whole."""
+
+    lexical: LexicalIndex
+    articles: dict[str, dict[str, Any]]
+    positions: dict[str, int]
+    aliases: dict[str, list[str]]
+
+
+class HybridRetriever:
+    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, config: RetrievalConfig | None = None):
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.config = config or RetrievalConfig()
+        self._snap: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    # -- derived state ----------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """The current derived state, rebuilt when any process changed the store."""
+        gen = self.store.generation()
+        snap = self._snap
+        if snap is not None and snap.lexical.generation == gen:
+            return snap
+        with self._lock:
+            if self._snap is not None and self._snap.lexical.generation == gen:
+                return self._snap
+            articles = {a["id"]: a for a in self.store.list_articles()}
+            rows = list(self.store.iter_chunks())
+            lex = LexicalIndex.build(gen, rows)
+            self._snap = Snapshot(
+                lexical=lex,
+                articles=articles,
+                positions={cid: i for i, cid in enumerate(lex.ids)},
+                aliases=outlet_aliases(sorted({a.get("source", "") for a in articles.values()})),
+            )
+            return self._snap
+
+    def sources(self) -> list[str]:
+        """The outlets in the store, for filter menus and error messages."""
+        return sorted({a.get("source", "") for a in self.snapshot().articles.values()} - {""})
+
+    def analyse(self, text: str) -> QueryInfo:
+        return analyse(text, self.snapshot().aliases)
+
+    # -- search -----------------------------------------------------------------
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, config: RetrievalConfig | None = None,
+        prefer: set[str] | None = None, prefer_boost: float = 0.0,
+    ) -> list[Passage]:
+        """The k best passages; ``prefer`` (article ids, e.g. the sources of the previous
+        answer in a conversation) get ``prefer_boost`` added."""
+        cfg = config or self.config
+        filters = filters or Filters()
+        snap = self.snapshot()
+        lex = snap.lexical
+        n = len(lex)
+        if n == 0:
+            return []
+        info = analyse(query, snap.aliases) if cfg.steer else QueryInfo(query)
+
+        mask = np.ones(n, dtype=bool)
+        if not filters.is_empty():
+            mask = np.fromiter((matches(filters, m) for m in lex.metas), dtype=bool, count=n)
+            if not mask.any():
+                return []
+
+        bm25 = lex.scores(query) if cfg.lexical else np.zeros(n, dtype=np.float32)
+        bm25 = np.where(mask, bm25, 0.0)
+        cand: set[int] = set()
+        if cfg.lexical:
+            top = np.argsort(-bm25)[: cfg.lexical_candidates]
+            cand.update(int(i) for i in top if bm25[i] > 0)
+
+        cos: dict[int, float] = {}
+        if cfg.dense:
+            qvec = self.embedder.embed_query(query)
+            where = to_where(filters)
+            queries = [(where, cfg.dense_candidates)]
+            for outlet in info.outlets:
+                w = {"source_key": outlet}
+                queries.append(({"$and": [where, w]} if where else w, cfg.per_outlet_dense))
+            for w, kk in queries:
+                for cid, _doc, _meta, sim in self.store.query(qvec, kk, w):
+                    pos = snap.positions.get(cid)
+                    if pos is not None and mask[pos]:
+                        cos[pos] = sim
+                        cand.add(pos)
+            missing = [i for i in cand if i not in cos]
+            if missing:
+                for pos, vec in zip(missing, self._embeddings([lex.ids[i] for i in missing])):
+                    cos[pos] = float(np.dot(vec, qvec))
+        if not cand:
+            return []
+
+        idx = np.fromiter(cand, dtype=np.int64)
+        top_bm25 = float(bm25[idx].max()) if cfg.lexical else 0.0
+        score = np.zeros(len(idx), dtype=np.float64)
+        if cfg.lexical and top_bm25 > 0:
+            score += (cfg.lexical_weight if cfg.dense else 1.0) * bm25[idx] / top_bm25
+        if cfg.dense:
+            score += (cfg.dense_weight if cfg.lexical else 1.0) * np.array([cos.get(int(i), 0.0) for i in idx])
+
+        if prefer and prefer_boost:
+            score += prefer_boost * np.array([lex.metas[int(i)]["article_id"] in prefer for i in idx])
+        groups: list[np.ndarray] = []
+        if cfg.steer:
+            keys = lex.source_keys[idx]
+            for outlet in info.outlets:
+                hit = keys == outlet
+                score += cfg.outlet_boost * hit
+                groups.append(hit)
+            ts = lex.timestamps[idx]
+            for day in info.days:
+                lo, hi = day.bounds(slack_days=1)
+                hit = (ts >= lo) & (ts <= hi)
+                score += cfg.day_boost * hit
+                groups.append(hit)
+
+        order = list(np.argsort(-score))
+        if len(groups) >= 2:  # the best chunk of each named outlet / day first
+            firsts = []
+            for g in groups:
+                best = next((j for j in order if g[j]), None)
+                if best is not None and best not in firsts:
+                    firsts.append(best)
+            firsts.sort(key=lambda j: -score[j])
+            order = firsts + [j for j in order if j not in set(firsts)]
+        return [self._passage(snap, int(idx[j]), float(score[j])) for j in order[:k]]
+
+    def _embeddings(self, ids: list[str]) -> list[np.ndarray]:
+        got = self.store.chunks.get(ids=ids, include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"]))
+        return [np.asarray(by_id[i], dtype=np.float32) for i in ids]
+
+    def _passage(self, snap: Snapshot, pos: int, score: float) -> Passage:
+        lex = snap.lexical
+        meta = lex.metas[pos]
+        aid = meta["article_id"]
+        art = snap.articles.get(aid, {})
+        return Passage(
+            text=lex.texts[pos], score=score, start=int(meta["start"]), end=int(meta["end"]),
+            article=ArticleRef.from_meta(aid, art or meta), chunk_id=lex.ids[pos],
+        )

@@ -1,0 +1,57 @@
+"""Hybrid retrieval, filters and question steering on the small test corpus."""
+
+import pytest
+
+from qa import BadRequest
+from qa.query import analyse, find_days, outlet_aliases
+
+
+def test_search_returns_exact_passages(news):
+    ps = news.search("French government spokesman withdrawal positive sign", k=5)
+    assert ps and "Gabriel Attal" in ps[0].text
+    for p in ps:
+        assert news.article(p.article.id)["body"][p.start:p.end] == p.text
+    assert [p.score for p in ps] == sorted((p.score for p in ps), reverse=True)
+
+
+def test_dense_side_finds_paraphrases(news):
+    # no word of the answer sentence in common except the name
+    ps = news.search("How large is the Las Vegas concert venue display?", k=3)
+    assert any("Sphere" in p.text or "Sphere" in p.article.title for p in ps)
+
+
+def test_source_and_date_filters(news):
+    ps = news.search("generative AI", k=10, filters={"sources": ["TechCrunch"]})
+    assert ps and all(p.article.source == "TechCrunch" for p in ps)
+    ps = news.search("withdrawal", k=10, filters={"since": "2022-02-01", "until": "2022-02-28"})
+    assert ps and all(p.article.published_at.startswith("2022-02") for p in ps)
+    assert news.search("withdrawal", k=10, filters={"until": "2000-01-01"}) == []
+
+
+@pytest.mark.parametrize(
+    "filters, msg",
+    [({"since": "yesterday"}, "since must be a date"), ({"since": "2023-05-01", "until": "2023-01-01"}, "is after"),
+     ({"sources": "x", "colour": 1}, "unknown filter"), ({"sources": [1]}, "list of outlet names")],
+)
+def test_bad_filters_are_clear_errors(news, filters, msg):
+    with pytest.raises(BadRequest, match=msg):
+        news.search("anything", filters=filters)
+
+
+@pytest.mark.parametrize("q, msg", [("", "empty"), ("   \n\t", "empty"), ("x" * 100_000, "limit")])
+def test_bad_questions(news, q, msg):
+    with pytest.raises(BadRequest, match=msg):
+        news.ask(q)
+
+
+def test_question_names_outlet_and_date():
+    aliases = outlet_aliases(["TechCrunch", "The Independent - Life and Style", "Fortune", "The Age"])
+    info = analyse("Did The Independent and TechCrunch agree on October 5, 2023 about the age of fortune hunters?", aliases)
+    assert info.outlets == ["the independent - life and style", "techcrunch"]
+    assert [d.start.isoformat() for d in info.days] == ["2023-10-05"]
+    assert find_days("in November 2023")[0].end.isoformat() == "2023-11-30"
+
+
+def test_outlet_named_in_question_steers_retrieval(news):
+    ps = news.search("What does the TechCrunch article say about pressure on CIOs?", k=3)
+    assert ps[0].article.source == "TechCrunch"
