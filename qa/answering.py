@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from index import ChromaStore, Settings
 
 from .evidence import (
-    ASKS_STATEMENT, CONTINUATION, Sentence, mentions, near_duplicate, question_entities, score_sentences, split_passage,
+    ASKS_STATEMENT, CONTINUATION, QUESTION_FRAME, Sentence, mentions, near_duplicate, question_entities, score_sentences, split_passage,
 )
 from .followup import condense
 from .retrieval import HybridRetriever
@@ -30,7 +30,7 @@ class AnswerConfig:
     # verbs of saying, which attribution handles) for the corpus to count as answering.
     # Calibrated on tests/data/questions.jsonl (answerable and unanswerable questions
     # written for this purpose), not on any benchmark.
-    min_coverage: float = 0.45
+    min_coverage: float = 0.6
     keep_ratio: float = 0.75  # further sentences must score this close to the best
     prefer_boost: float = 0.2
 
@@ -54,7 +54,7 @@ class Answerer:
         sentences = self._sentences(passages)
         snap = self.retriever.snapshot()
         lex = snap.lexical
-        content = ASKS_STATEMENT.sub(" ", standalone)
+        content = QUESTION_FRAME.sub(" ", ASKS_STATEMENT.sub(" ", standalone))
         q_terms = list(dict.fromkeys(lex.query_terms(content)))
         if not q_terms:
             q_terms = list(dict.fromkeys(lex.query_terms(standalone)))
@@ -62,15 +62,16 @@ class Answerer:
         sentence_terms = [set(lex.query_terms(s.text)) for s in sentences]
         outlets = {alias for alias in snap.aliases}
         entities = question_entities(standalone, ignore=outlets)
+        titles = {p.article.id: set(lex.query_terms(p.article.title)) for p in passages}
         score_sentences(
             sentences, q_terms, weights, sentence_terms, standalone, entities,
-            {i: p.score for i, p in enumerate(passages)},
+            {i: p.score for i, p in enumerate(passages)}, titles,
         )
         evidence_text = " ".join(f"{p.article.title} {p.article.source} {p.text}" for p in passages).lower()
         missing = [e for e in entities if not mentions(evidence_text, e)]
         ranked = sorted(sentences, key=lambda s: -s.score)
         if not ranked or missing or ranked[0].coverage < cfg.min_coverage:
-            why = f" None of them mentions {', '.join(missing)}." if missing else ""
+            why = f" None of them mentions {', '.join(_as_written(e, standalone) for e in missing)}." if missing else ""
             return Answer(REFUSAL + why, True, question=standalone)
         chosen = self._select(ranked, sentences)
         return self._write(chosen, standalone)
@@ -127,6 +128,11 @@ class Answerer:
             if a.published_at:
                 text += f" (reported on {a.published_at[:10]} [1])"
         return Answer(text, False, citations, question=question)
+
+
+def _as_written(entity: str, question: str) -> str:
+    m = re.search(re.escape(entity), question, re.I)
+    return m.group() if m else entity
 
 
 def _following(s: Sentence, in_order: list[Sentence]) -> Sentence | None:

@@ -39,6 +39,9 @@ CAUSE_CUE = re.compile(
     r"caused by|led to|leading to|reason|since|amid|to avoid|to prevent|in an effort to)\b",
     re.I,
 )
+NUMBER = re.compile(r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|millions?|billions?)\b", re.I)
+# the frame of a question, not its content: removed before measuring coverage
+QUESTION_FRAME = re.compile(r"\bhow (many|much|often|long|far)\b|\bwhat (kind|type|sort|number|percentage) of\b", re.I)
 QUESTION_WORDS = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how", "did", "does", "do",
                   "is", "are", "was", "were", "and", "but", "so", "also", "according", "can", "could", "would",
                   "should", "has", "have", "had", "will", "in", "on", "the", "a", "an", "of", "to", "for", "tell",
@@ -103,12 +106,19 @@ def entity_forms(entity: str) -> list[str]:
 
 
 def mentions(text_lower: str, entity: str) -> bool:
-    return any(re.search(rf"(?<!\w){re.escape(f)}(?!\w)", text_lower) for f in entity_forms(entity))
+    """Whole-word match of any form; forms of 4+ letters also match as a word's start
+    ("West" in "Westerners", "Iran" in "Iranian")."""
+    for f in entity_forms(entity):
+        tail = r"\w*" if len(f) >= 4 else ""
+        if re.search(rf"(?<!\w){re.escape(f)}{tail}(?!\w)", text_lower):
+            return True
+    return False
 
 
 def split_passage(p: Passage, rank: int, sentence_field: str) -> list[Sentence]:
     """The passage's sentences (boundaries stored at ingestion), with quotations that
-    run over several sentences merged into one unit."""
+    run over several sentences of one paragraph merged into one unit (a quote left
+    open at a paragraph's end is a typo or a multi-paragraph quote: not followed)."""
     spans: list[tuple[int, int]] = []
     for part in sentence_field.split(","):
         if "-" in part:
@@ -119,14 +129,22 @@ def split_passage(p: Passage, rank: int, sentence_field: str) -> list[Sentence]:
     merged: list[tuple[int, int]] = []
     open_quote = False
     for a, b in spans:
-        seg = p.text[a:b]
-        if open_quote and merged and len(merged) and (b - merged[-1][0]) < 1200:
+        same_paragraph = bool(merged) and "\n" not in p.text[merged[-1][1] : a]
+        if open_quote and same_paragraph:
             merged[-1] = (merged[-1][0], b)
         else:
             merged.append((a, b))
         whole = p.text[merged[-1][0] : merged[-1][1]]
-        open_quote = whole.count("“") > whole.count("”") or (whole.count('"') % 2 == 1 and '"' in seg)
+        open_quote = whole.count("“") > whole.count("”") or whole.count('"') % 2 == 1
     return [Sentence(p, rank, p.start + a, p.start + b, p.text[a:b]) for a, b in merged]
+
+
+def _has(terms: set[str], t: str) -> bool:
+    """A (stemmed) term, or a longer or shorter form of it: the stemmer leaves
+    "west"/"western" and "russia"/"russian" apart."""
+    if t in terms:
+        return True
+    return len(t) >= 4 and any(len(u) >= 4 and (u.startswith(t) or t.startswith(u)) for u in terms)
 
 
 def score_sentences(
@@ -137,17 +155,43 @@ def score_sentences(
     question: str,
     entities: list[str],
     passage_scores: dict[int, float],
+    title_terms: dict[str, set[str]] | None = None,
 ) -> None:
-    """Fill in coverage, attribution and the final score of each sentence."""
+    """Fill in coverage, attribution and the final score of each sentence.
+
+    Coverage is the idf-weighted share of the question's terms found in the sentence;
+    a term found only in the sentence before it (which a pronoun may refer to) or in
+    the article's title counts half, and one found elsewhere in the passage counts a
+    third: a sentence is read in its context.
+    """
     total = sum(q_weights) or 1.0
     asks_statement = bool(ASKS_STATEMENT.search(question))
     qlow = question.lower().lstrip()
     asks_when = qlow.startswith("when") or "what time" in qlow or "what date" in qlow
     asks_why = qlow.startswith("why") or "what reason" in qlow or "what caused" in qlow
-    top_passage = max(passage_scores.values(), default=1.0) or 1.0
+    asks_number = bool(re.match(r"(how (many|much|long|far|old|big|large|tall|high)|what (number|percentage|share))\b", qlow))
+    passage_terms: dict[str, set[str]] = {}
     for s, terms in zip(sentences, sentence_terms):
+        passage_terms.setdefault(s.passage.chunk_id, set()).update(terms)
+    top_passage = max(passage_scores.values(), default=1.0) or 1.0
+    title_terms = title_terms or {}
+    previous: set[str] = set()
+    prev_key: tuple[str, int] | None = None
+    for s, terms in zip(sentences, sentence_terms):
+        key = (s.passage.chunk_id, s.start)
+        context = previous if prev_key and prev_key[0] == key[0] else set()
+        title = title_terms.get(s.passage.article.id, set())
         s.terms = terms
-        s.coverage = sum(w for t, w in zip(q_terms, q_weights) if t in terms) / total
+        got = 0.0
+        for t, w in zip(q_terms, q_weights):
+            if _has(terms, t):
+                got += w
+            elif _has(context, t) or _has(title, t):
+                got += 0.5 * w
+            elif _has(passage_terms[s.passage.chunk_id], t):
+                got += w / 3
+        s.coverage = got / total
+        previous, prev_key = terms, key
         low = s.text.lower()
         words = len(s.text.split())
         s.attributed = asks_statement and bool(SPEECH.search(s.text)) and any(mentions(low, e) for e in entities)
@@ -157,6 +201,8 @@ def score_sentences(
         if asks_when and TIME_CUE.search(s.text):
             score += 0.15
         if asks_why and CAUSE_CUE.search(s.text):
+            score += 0.15
+        if asks_number and NUMBER.search(s.text):
             score += 0.15
         if words < 5:
             score *= 0.4  # fragments ("Johnson.", captions) do not answer anything

@@ -1,4 +1,4 @@
-"""The lexical side of retrieval: BM25 (bm25s, Snowball stemming, English stopwords)
+"""The lexical side of retrieval: BM25 (bm25s, Snowball stemming, the NLTK English stopwords)
 over every committed chunk, each prefixed with its article's header line.
 
 Local Chroma has no sparse index, so this is derived state, rebuilt from the chunks
@@ -11,6 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+
+def _stopwords() -> list[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return list(STOPWORDS_EN_PLUS)
 
 
 def _stemmer():
@@ -43,7 +49,7 @@ class LexicalIndex:
         idx._stem = _stemmer()
         if rows:
             corpus = [f"{m.get('header', '')}\n{t}" for t, m in zip(idx.texts, idx.metas)]
-            tokens = bm25s.tokenize(corpus, stopwords="en", stemmer=idx._stem, show_progress=False)
+            tokens = bm25s.tokenize(corpus, stopwords=_stopwords(), stemmer=idx._stem, show_progress=False)
             idx._bm25 = bm25s.BM25()
             idx._bm25.index(tokens, show_progress=False)
         return idx
@@ -54,7 +60,7 @@ class LexicalIndex:
     def query_terms(self, text: str) -> list[str]:
         import bm25s
 
-        tok = bm25s.tokenize([text], stopwords="en", stemmer=self._stem or _stemmer(), return_ids=False, show_progress=False)
+        tok = bm25s.tokenize([text], stopwords=_stopwords(), stemmer=self._stem or _stemmer(), return_ids=False, show_progress=False)
         return list(tok[0]) if tok else []
 
     def scores(self, text: str) -> np.ndarray:
