@@ -204,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--queries", required=True)
     m.add_argument("--limit", type=int, default=None)
     m.add_argument("--home", default=None, help="scratch data directory (kept, so reruns skip embedding)")
-    m.add_argument("--mode", choices=["hybrid", "hybrid-nosteer", "bm25", "bm25-steer", "dense"], default="hybrid")
+    m.add_argument("--mode", choices=["hybrid", "bm25", "dense", "fusion", "fusion+sentence", "fusion+sentence+steer"], default="hybrid")
     m.add_argument("--json", action="store_true")
     q = esub.add_parser("qa", help="answer-key recall, citation validity, refusal accuracy of a JSONL question file")
     q.add_argument("file")

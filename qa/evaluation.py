@@ -39,11 +39,11 @@ def score_ranking(texts: list[str], facts: list[str]) -> dict[str, float]:
     }
 
 
-def multihop(assistant, queries: list[dict[str, Any]], mode: str = "hybrid", progress: bool = True) -> dict[str, Any]:
+def multihop(assistant, queries: list[dict[str, Any]], mode: str = "hybrid", progress: bool = True, cfg=None) -> dict[str, Any]:
     """Retrieval metrics overall and per question type, and search latency."""
     from .retrieval import MODES
 
-    cfg = MODES[mode]
+    cfg = cfg or MODES[mode]
     per_type: dict[str, list[dict[str, float]]] = defaultdict(list)
     latencies = []
     qs = [q for q in queries if q.get("question_type") != "null_query" and q.get("evidence_list")]

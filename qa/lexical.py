@@ -35,6 +35,8 @@ class LexicalIndex:
     timestamps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _bm25: Any = None
     _stem: Any = None
+    _sent_bm25: Any = None
+    _sent_offsets: np.ndarray | None = None  # first sentence of each chunk
 
     @classmethod
     def build(cls, generation: str, rows: list[tuple[str, str, dict[str, Any]]]) -> LexicalIndex:
@@ -52,6 +54,15 @@ class LexicalIndex:
             tokens = bm25s.tokenize(corpus, stopwords=_stopwords(), stemmer=idx._stem, show_progress=False)
             idx._bm25 = bm25s.BM25()
             idx._bm25.index(tokens, show_progress=False)
+            sentences, offsets = [], []
+            for text, meta in zip(idx.texts, idx.metas):
+                offsets.append(len(sentences))
+                spans = [p.split("-") for p in meta.get("sentences", "").split(",") if "-" in p]
+                sentences.extend(text[int(a):int(b)] for a, b in spans) if spans else sentences.append(text)
+            idx._sent_offsets = np.asarray(offsets, dtype=np.int64)
+            stokens = bm25s.tokenize(sentences, stopwords=_stopwords(), stemmer=idx._stem, show_progress=False)
+            idx._sent_bm25 = bm25s.BM25()
+            idx._sent_bm25.index(stokens, show_progress=False)
         return idx
 
     def __len__(self) -> int:
@@ -71,6 +82,17 @@ class LexicalIndex:
         if not terms:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+    def sentence_scores(self, text: str) -> np.ndarray:
+        """Per chunk, the BM25 score of its best sentence: rewards a chunk holding one
+        sentence that matches the question closely over one with scattered matches."""
+        if self._sent_bm25 is None:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        terms = self.query_terms(text)
+        if not terms:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        per_sentence = np.asarray(self._sent_bm25.get_scores(terms), dtype=np.float32)
+        return np.maximum.reduceat(per_sentence, self._sent_offsets).astype(np.float32)
 
     def idf(self, terms: list[str]) -> list[float]:
         """BM25 idf of each (stemmed) term over the chunks; a term found nowhere gets the

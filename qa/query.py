@@ -42,6 +42,20 @@ class QueryInfo:
     text: str
     outlets: list[str] = field(default_factory=list)  # source keys, in order of mention
     days: list[DayRange] = field(default_factory=list)
+    outlet_spans: list[tuple[int, int]] = field(default_factory=list)  # where each outlet is named
+    day_spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def clause(self, span: tuple[int, int], min_words: int = 4) -> str:
+        """The part of the question about one mention: from the mention to the next one
+        ("the Sporting News article indicates that ..."), or, when that is too short
+        ("... reported by Fortune and TechCrunch?"), from the previous mention to it."""
+        marks = sorted(self.outlet_spans + self.day_spans)
+        after = min((a for a, _ in marks if a >= span[1]), default=len(self.text))
+        text = self.text[span[1] : after]
+        if len(re.findall(r"\w{3,}", text)) >= min_words:
+            return text
+        before = max((b for _, b in marks if b <= span[0]), default=0)
+        return self.text[before : span[0]]
 
 
 def outlet_aliases(sources: list[str]) -> dict[str, list[str]]:
@@ -73,13 +87,18 @@ def _valid(y: int, m: int, d: int) -> date | None:
 
 
 def find_days(text: str) -> list[DayRange]:
-    days: list[DayRange] = []
+    return [d for _, d in find_day_spans(text)]
+
+
+def find_day_spans(text: str) -> list[tuple[tuple[int, int], DayRange]]:
+    """Dates and months mentioned, with where they are, in order of appearance."""
+    days: list[tuple[tuple[int, int], DayRange]] = []
     taken: list[tuple[int, int]] = []
 
     def add(span: tuple[int, int], rng: DayRange | None) -> None:
         if rng and not any(a < span[1] and span[0] < b for a, b in taken):
             taken.append(span)
-            days.append(rng)
+            days.append((span, rng))
 
     for m in _MDY.finditer(text):
         d = _valid(int(m.group(3)), _month(m.group(1)), int(m.group(2)))
@@ -94,13 +113,13 @@ def find_days(text: str) -> list[DayRange]:
         y, mo = int(m.group(2)), _month(m.group(1))
         if 1900 <= y <= 2200:
             add(m.span(), DayRange(date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1])))
-    return days
+    return sorted(days, key=lambda d: d[0])
 
 
 def analyse(text: str, aliases: dict[str, list[str]]) -> QueryInfo:
     """Outlets named and days mentioned in a question."""
     low = text.casefold()
-    found: list[tuple[int, str]] = []
+    found: list[tuple[tuple[int, int], str]] = []
     taken: list[tuple[int, int]] = []
     for alias in sorted(aliases, key=len, reverse=True):  # longest first: "the independent - sports" before "the independent"
         for m in re.finditer(rf"(?<![\w]){re.escape(alias)}(?![\w])", low):
@@ -109,6 +128,12 @@ def analyse(text: str, aliases: dict[str, list[str]]) -> QueryInfo:
                 continue  # outlet names are proper nouns: "Fortune" is an outlet, "fortune" is not
             taken.append(m.span())
             for key in aliases[alias]:
-                found.append((m.start(), key))
-    outlets = list(dict.fromkeys(k for _, k in sorted(found)))
-    return QueryInfo(text=text, outlets=outlets, days=find_days(text))
+                found.append((m.span(), key))
+    outlets: list[str] = []
+    outlet_spans: list[tuple[int, int]] = []
+    for span, key in sorted(found):
+        if key not in outlets:
+            outlets.append(key)
+            outlet_spans.append(span)
+    day_spans = find_day_spans(text)
+    return QueryInfo(text, outlets, [d for _, d in day_spans], outlet_spans, [s for s, _ in day_spans])
