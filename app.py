@@ -20,6 +20,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from fastapi import Depends, FastAPI, HTTPException, Request  # noqa: E402
+from fastapi.exceptions import RequestValidationError  # noqa: E402
+from fastapi.responses import JSONResponse  # noqa: E402
+from fastapi.security import HTTPBasic, HTTPBasicCredentials  # noqa: E402
+from pydantic import BaseModel, Field  # noqa: E402
+
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXAMPLES = [
     "What did France say about the withdrawal?",
@@ -66,13 +72,19 @@ def _filters(sources: list[str] | None, since: str | None, until: str | None) ->
 
 
 # -- REST API -----------------------------------------------------------------------
-def build_api(assistant, settings):
-    from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
-    from fastapi.security import HTTPBasic, HTTPBasicCredentials
-    from pydantic import BaseModel, Field
+class AskBody(BaseModel):
+    question: str = Field(..., description="the question")
+    history: list[str | list[str]] = Field(default_factory=list, description="earlier questions (or [question, answer] pairs), oldest first")
+    filters: dict[str, Any] | None = Field(None, description="sources (outlet names), since, until (YYYY-MM-DD)")
 
+
+class SearchBody(BaseModel):
+    query: str
+    k: int = 10
+    filters: dict[str, Any] | None = None
+
+
+def build_api(assistant, settings) -> FastAPI:
     from index import parse_bytes
     from index.loaders import Failure, Loaded, LoadError
     from qa import BadRequest, NotFound
@@ -90,16 +102,6 @@ def build_api(assistant, settings):
     api = FastAPI(title="newsqa", description="Ask questions about news articles; answers cite their passages.",
                   dependencies=[Depends(check_auth)] if settings.auth else [])
 
-    class AskBody(BaseModel):
-        question: str = Field(..., description="the question")
-        history: list[str | list[str]] = Field(default_factory=list, description="earlier questions, oldest first")
-        filters: dict[str, Any] | None = None
-
-    class SearchBody(BaseModel):
-        query: str
-        k: int = 10
-        filters: dict[str, Any] | None = None
-
     @api.exception_handler(BadRequest)
     async def _bad(_req, exc):
         return JSONResponse({"error": str(exc)}, 400)
@@ -115,6 +117,8 @@ def build_api(assistant, settings):
     @api.exception_handler(RequestValidationError)
     async def _invalid(_req, exc):
         e = exc.errors()[0] if exc.errors() else {"loc": [], "msg": "invalid request"}
+        if e.get("type") == "json_invalid":
+            return JSONResponse({"error": "the request body is not valid JSON"}, 422)
         where = ".".join(str(x) for x in e.get("loc", []) if x != "body")
         return JSONResponse({"error": f"{where}: {e.get('msg')}" if where else str(e.get("msg"))}, 422)
 

@@ -1,0 +1,201 @@
+"""The web app, as users reach it: a real server process on loopback, real HTTP
+(httpx), gradio_client, and a real headless Chromium."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+HTML_ARTICLE = """<!doctype html><html><head><title>Lighthouse keeper retires after 40 years | Harbour Times</title>
+<meta property="og:site_name" content="Harbour Times">
+<meta property="article:published_time" content="2023-11-02T10:00:00+00:00"></head>
+<body><article><h1>Lighthouse keeper retires after 40 years</h1>
+<p>Margaret Doyle, the last keeper of the Skerry Point lighthouse, retired on Wednesday after 40 years of service.</p>
+<p>Doyle said she would miss the storms most of all, and that the light will now be run automatically.</p>
+</article></body></html>"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("app")
+    port = free_port()
+    env = dict(os.environ, NEWSQA_HOME=str(home), NEWSQA_MAX_FILE_MB="1")
+    log = open(home / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], env=env, stdout=log, stderr=log, cwd=home)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError((home / "server.log").read_text())
+        time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start in 180 s")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_first_start_loads_bundled_corpus(server):
+    health = httpx.get(f"{server}/api/health").json()
+    assert health["status"] == "ok" and health["articles"] >= 1
+    titles = [a["title"] for a in httpx.get(f"{server}/api/articles").json()]
+    assert any("cautious optimism" in t for t in titles)
+
+
+def test_ask_returns_cited_json(server):
+    r = httpx.post(f"{server}/api/ask", json={"question": "What did France say about the withdrawal?", "history": []}, timeout=60)
+    assert r.status_code == 200
+    body = r.json()
+    assert not body["refused"] and "[1]" in body["answer"]
+    c = body["citations"][0]
+    assert "Gabriel Attal" in c["quote"] and c["quote"] in c["passage"]
+    assert set(c) >= {"n", "article_id", "title", "source", "url", "published_at", "passage", "quote", "start", "end"}
+
+
+def test_follow_up_and_search_over_http(server):
+    r = httpx.post(f"{server}/api/ask", json={"question": "And what did Kuleba say?",
+                                              "history": ["What did France say about the withdrawal?"]}, timeout=60)
+    assert any("Kuleba" in c["quote"] for c in r.json()["citations"])
+    hits = httpx.post(f"{server}/api/search", json={"query": "Stoltenberg", "k": 3}).json()
+    assert 1 <= len(hits) <= 3 and "Stoltenberg" in hits[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "path, payload, status, message",
+    [
+        ("/api/ask", {"question": ""}, 400, "empty"),
+        ("/api/ask", {"question": "x" * 100_000}, 400, "limit"),
+        ("/api/ask", {"q": "missing field"}, 422, "question"),
+        ("/api/ask", {"question": "x", "filters": {"since": "soon"}}, 400, "since must be a date"),
+        ("/api/ask", {"question": "x", "filters": {"since": "2023-05-01", "until": "2023-01-01"}}, 400, "after"),
+        ("/api/ask", {"question": "x", "history": "not a list"}, 422, "history"),
+        ("/api/search", {"query": "x", "k": 0}, 400, "k must be"),
+        ("/api/articles", [], 400, "no articles"),
+    ],
+)
+def test_bad_input_gets_a_clear_4xx(server, path, payload, status, message):
+    r = httpx.post(f"{server}{path}", json=payload, timeout=60)
+    assert r.status_code == status, r.text
+    assert message in r.json()["error"]
+
+
+def test_malformed_bodies_and_unknown_ids(server):
+    r = httpx.post(f"{server}/api/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "not valid JSON" in r.json()["error"]
+    r = httpx.delete(f"{server}/api/articles/does-not-exist")
+    assert r.status_code == 404 and "no article" in r.json()["error"]
+    assert httpx.get(f"{server}/api/health").status_code == 200  # still up
+
+
+def test_upload_files_and_json_articles(server):
+    files = [
+        ("files", ("../../etc/lighthouse.html", HTML_ARTICLE.encode(), "text/html")),
+        ("files", ("broken.json", b"{oops", "application/json")),
+        ("files", ("huge.txt", b"Title\n" + b"a" * (2 * 1024 * 1024), "text/plain")),
+    ]
+    r = httpx.post(f"{server}/api/articles", files=files, timeout=120)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["added"] == 1
+    reasons = {f["source"]: f["reason"] for f in report["failed"]}
+    assert "malformed JSON" in reasons["broken.json"] and "limit" in reasons["huge.txt"]
+    ans = httpx.post(f"{server}/api/ask", json={"question": "Who retired from the Skerry Point lighthouse?"}, timeout=60).json()
+    assert not ans["refused"] and "Margaret Doyle" in ans["answer"]
+
+    r = httpx.post(f"{server}/api/articles", json={"title": "T", "body": "Pasted body about the harbour ferry."}, timeout=60)
+    assert r.json()["added"] == 1
+    again = httpx.post(f"{server}/api/articles", json={"title": "T", "body": "Pasted body about the harbour ferry."}, timeout=60)
+    assert again.json() == {"added": 0, "updated": 0, "unchanged": 1, "failed": []}
+    aid = next(a["id"] for a in httpx.get(f"{server}/api/articles").json() if a["title"] == "T")
+    assert httpx.delete(f"{server}/api/articles/{aid}").status_code == 200
+    assert all(a["id"] != aid for a in httpx.get(f"{server}/api/articles").json())
+
+
+def test_queries_run_while_an_upload_is_indexed(server):
+    records = [{"title": f"Council note {i}", "body": f"The council met on day {i}. " * 40, "url": f"https://c.example/{i}"}
+               for i in range(12)]
+
+    def ask(_):
+        return httpx.post(f"{server}/api/ask", json={"question": "What did France say about the withdrawal?"}, timeout=120)
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        upload = pool.submit(lambda: httpx.post(f"{server}/api/articles", json=records, timeout=300))
+        answers = list(pool.map(ask, range(10)))
+        assert upload.result().json()["added"] == 12
+    assert all(r.status_code == 200 and not r.json()["refused"] for r in answers)
+    hits = httpx.post(f"{server}/api/search", json={"query": "council met on day 7", "k": 20}).json()
+    assert any(h["article"]["title"] == "Council note 7" for h in hits)
+
+
+def test_gradio_client_calls_the_ask_endpoint(server):
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    from gradio_client import Client
+
+    client = Client(server + "/", verbose=False)
+    chat, box, sources = client.predict("What did France say about the withdrawal?", [], [], "", "", api_name="/ask")
+    assert box == ""
+    content = chat[-1]["content"]  # Gradio 6 gives a list of parts
+    text = content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
+    assert "[1]" in text and "positive sign" in text
+    assert "<mark>" in sources and "Gabriel Attal" in sources
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium; .ci/run installs it)")
+def test_browser_asks_sees_citation_opens_source_and_uploads(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    page_file = tmp_path / "lighthouse2.html"
+    page_file.write_text(HTML_ARTICLE.replace("Skerry Point", "Gull Rock").replace("Margaret Doyle", "Tom Reilly"))
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server + "/", wait_until="networkidle")
+        page.locator("#question textarea").fill("What did France say about the withdrawal?")
+        page.locator("#ask").click()
+        page.locator("#sources mark").first.wait_for(timeout=60_000)
+        assert "[1]" in page.locator("#chat").inner_text()
+        source = page.locator("#sources details").first
+        assert "Gabriel Attal" in source.inner_text()
+        source.locator("summary").click()  # closes and reopens the source
+        source.locator("summary").click()
+        assert source.locator("mark").is_visible()
+        shot = ROOT / "docs" / "screenshot.png"
+        if os.environ.get("NEWSQA_SCREENSHOT"):
+            page.screenshot(path=str(shot), full_page=False)
+
+        page.get_by_role("tab", name="Corpus").click()
+        page.locator("#upload input[type=file]").set_input_files(str(page_file))
+        page.locator("#add-files").click()
+        page.get_by_text("Lighthouse keeper retires after 40 years").first.wait_for(timeout=120_000)
+        assert "added" in page.locator("#result").inner_text()
+        browser.close()
+    assert any("Lighthouse" in a["title"] and a["source"] == "Harbour Times" for a in httpx.get(f"{server}/api/articles").json())
