@@ -63,8 +63,20 @@ def sources_html(answer) -> str:
     return "\n".join(parts)
 
 
+def _text(content: Any) -> str:
+    """A chat message's text: Gradio 6 gives a string or a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    return ""
+
+
 def _history_questions(history: list[dict[str, Any]]) -> list[str]:
-    return [str(m.get("content", "")) for m in history or [] if m.get("role") == "user"]
+    """The user's earlier questions, oldest first: what follow-ups are resolved against."""
+    return [_text(m.get("content")) for m in history or [] if m.get("role") == "user"]
 
 
 def _filters(sources: list[str] | None, since: str | None, until: str | None) -> dict[str, Any]:

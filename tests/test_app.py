@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app import _text
 from tests.conftest import ROOT
 
 HTML_ARTICLE = """<!doctype html><html><head><title>Lighthouse keeper retires after 40 years | Harbour Times</title>
@@ -158,9 +159,11 @@ def test_gradio_client_calls_the_ask_endpoint(server):
     client = Client(server + "/", verbose=False)
     chat, box, sources = client.predict("What did France say about the withdrawal?", [], [], "", "", api_name="/ask")
     assert box == ""
-    content = chat[-1]["content"]  # Gradio 6 gives a list of parts
-    text = content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
+    text = _text(chat[-1]["content"])  # Gradio 6 gives a list of parts
     assert "[1]" in text and "positive sign" in text
+    # a follow-up in the same chat is resolved against the earlier question
+    chat2, _, sources2 = client.predict("And what did Kuleba say?", chat, [], "", "", api_name="/ask")
+    assert "Kuleba" in sources2 and len(chat2) == 4
     assert "<mark>" in sources and "Gabriel Attal" in sources
 
 
