@@ -28,9 +28,11 @@ class AnswerConfig:
     max_sentences: int = 3
     # A sentence must cover this share of the question's idf-weighted terms (after the
     # verbs of saying, which attribution handles) for the corpus to count as answering.
-    # Calibrated on tests/data/questions.jsonl (answerable and unanswerable questions
-    # written for this purpose), not on any benchmark.
-    min_coverage: float = 0.6
+    # Calibrated on our own question sets (tests/data/questions.jsonl over the bundled
+    # corpus plus three MultiHop articles, bench/questions_multihop.jsonl over all 609):
+    # unanswerable questions reached at most 0.50 and 0.59, answerable ones at least
+    # 0.72 and 0.74, so the threshold sits in the gap. Not tuned on any benchmark query.
+    min_coverage: float = 0.65
     keep_ratio: float = 0.75  # further sentences must score this close to the best
     prefer_boost: float = 0.2
 

@@ -159,10 +159,12 @@ def score_sentences(
 ) -> None:
     """Fill in coverage, attribution and the final score of each sentence.
 
-    Coverage is the idf-weighted share of the question's terms found in the sentence;
-    a term found only in the sentence before it (which a pronoun may refer to) or in
-    the article's title counts half, and one found elsewhere in the passage counts a
-    third: a sentence is read in its context.
+    Coverage is the idf-weighted share of the question's terms found in the sentence.
+    A sentence is read in its context: a term of the article's title counts for every
+    sentence of the article (it is the article's topic, so it cannot tell its sentences
+    apart: the other terms of the question must), a term found only in the sentence
+    before (which a pronoun may refer to) counts half, and one found elsewhere in the
+    passage a third.
     """
     total = sum(q_weights) or 1.0
     asks_statement = bool(ASKS_STATEMENT.search(question))
@@ -184,9 +186,9 @@ def score_sentences(
         s.terms = terms
         got = 0.0
         for t, w in zip(q_terms, q_weights):
-            if _has(terms, t):
+            if _has(terms, t) or _has(title, t):
                 got += w
-            elif _has(context, t) or _has(title, t):
+            elif _has(context, t):
                 got += 0.5 * w
             elif _has(passage_terms[s.passage.chunk_id], t):
                 got += w / 3

@@ -202,3 +202,41 @@ def test_browser_asks_sees_citation_opens_source_and_uploads(server, tmp_path):
         assert "added" in page.locator("#result").inner_text()
         browser.close()
     assert any("Lighthouse" in a["title"] and a["source"] == "Harbour Times" for a in httpx.get(f"{server}/api/articles").json())
+
+
+def test_article_text_is_escaped_in_the_sources_panel():
+    from app import sources_html
+    from qa.schema import Answer, ArticleRef, Citation, Passage
+
+    text = "The mayor said <img src=x onerror=alert(1)> the park opens Monday. <script>alert(2)</script>"
+    p = Passage(text, 1.0, 0, len(text), ArticleRef("a1", "<script>alert(3)</script>", "Evil <b>News</b>",
+                                                     "javascript:alert(4)", "2023-01-02"))
+    html_out = sources_html(Answer("x [1]", False, [Citation(1, p, text[:40], 0, 40)]))
+    assert "<script>" not in html_out and "<img" not in html_out and "<b>" not in html_out
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in html_out and "&lt;img src=x onerror=alert(1)&gt;" in html_out
+    assert "javascript:" not in html_out  # only http(s) links become links
+
+
+def test_login_protects_the_ui_and_the_api(tmp_path):
+    port = free_port()
+    env = dict(os.environ, NEWSQA_HOME=str(tmp_path), NEWSQA_AUTH="editor:s3cret")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(360):
+            try:
+                if httpx.get(f"{base}/api/health", auth=("editor", "s3cret"), timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        assert httpx.get(f"{base}/api/health").status_code == 401
+        assert httpx.get(f"{base}/api/articles", auth=("editor", "wrong")).status_code == 401
+        assert httpx.post(f"{base}/api/ask", json={"question": "x"}).status_code == 401
+        assert httpx.get(f"{base}/api/articles", auth=("editor", "s3cret")).status_code == 200
+        page = httpx.get(f"{base}/", follow_redirects=True).text.lower()
+        assert "login" in page  # Gradio shows its login form instead of the chat
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
