@@ -353,14 +353,28 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings(**overrides)
+    from qa.remote import remove_lock, running_app, write_lock
+
+    other = running_app(settings)
+    if other:
+        print(f"newsqa: error: another app already serves this data directory at {other}; "
+              "to run several app processes, share a Chroma server (NEWSQA_CHROMA_URL)", file=sys.stderr)
+        return 2
     assistant = Assistant.open(settings)
     load_bundled_corpus(assistant)
     assistant.retriever.snapshot()  # build the lexical index before the first question
     import uvicorn
 
     app = create_app(assistant, settings)
-    print(f"newsqa: serving on http://{settings.host}:{settings.port}/ (REST API under /api, docs at /docs)", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    url = f"http://{host}:{settings.port}"
+    if not settings.chroma_url:
+        write_lock(settings, url)  # other processes on this data directory go through us
+    print(f"newsqa: serving on {url}/ (REST API under /api, docs at /docs)", file=sys.stderr)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        remove_lock(settings)
     return 0
 
 

@@ -19,11 +19,20 @@ def _fail(msg: str, code: int = 2) -> int:
 
 
 def _assistant():
+    """The store's owner: a running app on this data directory if there is one (an
+    embedded store takes one writer process), else a local Assistant."""
     from index import Settings
 
+    settings = Settings()
+    from .remote import RemoteAssistant, running_app
+
+    url = running_app(settings)
+    if url:
+        print(f"newsqa: the app at {url} owns this data directory; working through it", file=sys.stderr)
+        return RemoteAssistant(settings, url)
     from .assistant import Assistant
 
-    return Assistant.open(Settings())
+    return Assistant.open(settings)
 
 
 def _filters(args) -> dict[str, Any]:

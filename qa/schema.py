@@ -41,6 +41,10 @@ class Passage:
             "article": asdict(self.article),
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Passage:
+        return cls(d["text"], float(d["score"]), int(d["start"]), int(d["end"]), ArticleRef(**d["article"]))
+
 
 @dataclass
 class Citation:
@@ -68,6 +72,17 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     question: str = ""  # the question as understood (follow-ups resolved)
     note: str = ""  # e.g. why an LLM answer fell back to the extractive one
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Answer:
+        """The REST API's JSON back into an Answer (used by the CLI when an app owns the store)."""
+        cites = []
+        for c in d.get("citations", []):
+            ref = ArticleRef(c["article_id"], c["title"], c["source"], c["url"], c["published_at"])
+            passage_start = c["start"] - c["passage"].find(c["quote"]) if c["quote"] in c["passage"] else c["start"]
+            p = Passage(c["passage"], 0.0, passage_start, passage_start + len(c["passage"]), ref)
+            cites.append(Citation(c["n"], p, c["quote"], c["start"], c["end"]))
+        return cls(d["answer"], bool(d["refused"]), cites, d.get("question", ""), d.get("note", ""))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -35,8 +35,13 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("app")
+def server_home(tmp_path_factory):
+    return tmp_path_factory.mktemp("app")
+
+
+@pytest.fixture(scope="module")
+def server(server_home):
+    home = server_home
     port = free_port()
     env = dict(os.environ, NEWSQA_HOME=str(home), NEWSQA_MAX_FILE_MB="1")
     log = open(home / "server.log", "w")
@@ -240,3 +245,26 @@ def test_login_protects_the_ui_and_the_api(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_cli_add_while_the_app_serves_goes_through_the_app(server, server_home, tmp_path):
+    """Two processes, one embedded store: the CLI finds the running app and sends its
+    work there, so nothing is corrupted and the app answers about the new article at once."""
+    art = tmp_path / "tram.txt"
+    art.write_text("Night trams return to Harbour City\nThe Harbour City council said night trams will run again from "
+                   "5 December, after a two-year pause caused by staff shortages.\n")
+    env = dict(os.environ, NEWSQA_HOME=str(server_home))
+    p = subprocess.run([sys.executable, "-m", "qa.cli", "add", str(art), "--json"], env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["added"] == 1
+    assert "owns this data directory" in p.stderr
+    ans = httpx.post(f"{server}/api/ask", json={"question": "When will the night trams return to Harbour City?"},
+                     timeout=60).json()
+    assert not ans["refused"] and "5 December" in ans["answer"]
+    p = subprocess.run([sys.executable, "-m", "qa.cli", "list", "--json"], env=env, capture_output=True, text=True)
+    assert any(a["title"] == "Night trams return to Harbour City" for a in json.loads(p.stdout))
+    # a second app on the same embedded data directory refuses to start
+    p = subprocess.run([sys.executable, str(ROOT / "app.py"), "--port", str(free_port())], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and "already serves this data directory" in p.stderr

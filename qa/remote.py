@@ -1,0 +1,112 @@
+"""When ``python app.py`` owns an embedded store, other processes go through it.
+
+Chroma's embedded PersistentClient is not safe for two writer processes on one path (a
+second process does not even see the first one's new vectors). So the app records
+where it serves in ``NEWSQA_HOME/app.json``, and the CLI, finding a live app there,
+sends its work to the app's REST API: the app writes, and sees the new article at once.
+With a Chroma server (``NEWSQA_CHROMA_URL``) every process talks to the server instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from index import IngestReport, Settings, load_paths
+from index.article import Article
+from index.loaders import Failure
+
+from .errors import BadRequest, NotFound
+from .schema import Answer, Passage
+
+LOCK = "app.json"
+
+
+def lock_path(settings: Settings) -> Path:
+    return settings.home / LOCK
+
+
+def write_lock(settings: Settings, url: str) -> None:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    lock_path(settings).write_text(json.dumps({"url": url, "pid": os.getpid()}))
+
+
+def remove_lock(settings: Settings) -> None:
+    try:
+        if json.loads(lock_path(settings).read_text()).get("pid") == os.getpid():
+            lock_path(settings).unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def running_app(settings: Settings) -> str | None:
+    """The URL of a live app serving this embedded data directory, else None."""
+    if settings.chroma_url:
+        return None
+    try:
+        info = json.loads(lock_path(settings).read_text())
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    import httpx
+
+    try:
+        ok = httpx.get(f"{info['url']}/api/health", timeout=2, auth=_auth(settings)).status_code == 200
+    except httpx.HTTPError:
+        return None
+    return str(info["url"]) if ok else None
+
+
+def _auth(settings: Settings) -> tuple[str, str] | None:
+    if not settings.auth:
+        return None
+    user, _, pw = settings.auth.partition(":")
+    return user, pw
+
+
+def _record(a: Article) -> dict[str, Any]:
+    return {"title": a.title, "body": a.body, "source": a.source, "url": a.url, "published_at": a.published_iso or None,
+            "author": a.author, "category": a.category}
+
+
+class RemoteAssistant:
+    """The CLI's view of an Assistant that lives in a running app."""
+
+    def __init__(self, settings: Settings, url: str):
+        import httpx
+
+        self.settings = settings
+        self.client = httpx.Client(base_url=url, timeout=600, auth=_auth(settings))
+
+    def _call(self, method: str, path: str, **kw) -> Any:
+        r = self.client.request(method, path, **kw)
+        if r.status_code == 404:
+            raise NotFound(r.json().get("error", "not found"))
+        if r.status_code >= 400:
+            raise BadRequest(r.json().get("error", f"HTTP {r.status_code}"))
+        return r.json()
+
+    def add(self, paths, progress=None) -> IngestReport:
+        """Files are read here (sidecars and all) and their articles sent to the app."""
+        loaded = load_paths(paths, self.settings.max_file_bytes)
+        report = IngestReport(failed=list(loaded.failures))
+        if loaded.articles:
+            got = self._call("POST", "/api/articles", json=[_record(a) for a in loaded.articles])
+            report.added, report.updated, report.unchanged = got["added"], got["updated"], got["unchanged"]
+            report.failed += [Failure(f["source"], f["reason"]) for f in got["failed"]]
+        return report
+
+    def articles(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/api/articles")
+
+    def delete(self, article_id: str) -> None:
+        self._call("DELETE", f"/api/articles/{article_id}")
+
+    def ask(self, question: str, history=None, filters=None) -> Answer:
+        hist = [list(h) if isinstance(h, tuple) else h for h in history or []]
+        return Answer.from_dict(self._call("POST", "/api/ask", json={"question": question, "history": hist, "filters": filters}))
+
+    def search(self, query: str, k: int = 10, filters=None) -> list[Passage]:
+        return [Passage.from_dict(p) for p in self._call("POST", "/api/search", json={"query": query, "k": k, "filters": filters})]
