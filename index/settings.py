@@ -8,8 +8,6 @@ halves need it and ``index`` must not import ``qa``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
-
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -42,13 +40,6 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
     auth: str | None = Field(None, description="user:password for the web UI and REST API")
-
-    llm: Literal["extractive", "openai", "llamacpp"] = "extractive"
-    llm_url: str | None = None
-    llm_model: str | None = None
-    llm_api_key: str | None = None
-    llm_gguf: Path | None = None
-    llm_timeout: float = Field(60.0, gt=0)
 
     @field_validator("chroma_url")
     @classmethod

@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -180,7 +179,8 @@ def test_browser_asks_sees_citation_opens_source_and_uploads(server, tmp_path):
     from playwright.sync_api import sync_playwright
 
     page_file = tmp_path / "lighthouse2.html"
-    page_file.write_text(HTML_ARTICLE.replace("Skerry Point", "Gull Rock").replace("Margaret Doyle", "Tom Reilly"))
+    page_file.write_text(HTML_ARTICLE.replace("Skerry Point", "Gull Rock").replace("Margaret Doyle", "Tom Reilly")
+                         .replace("Lighthouse keeper retires after 40 years", "Gull Rock keeper hands over the light"))
     args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"]
     with sync_playwright() as p:
@@ -203,10 +203,11 @@ def test_browser_asks_sees_citation_opens_source_and_uploads(server, tmp_path):
         page.get_by_role("tab", name="Corpus").click()
         page.locator("#upload input[type=file]").set_input_files(str(page_file))
         page.locator("#add-files").click()
-        page.get_by_text("Lighthouse keeper retires after 40 years").first.wait_for(timeout=120_000)
+        page.get_by_text("Gull Rock keeper hands over the light").first.wait_for(timeout=120_000)
         assert "added" in page.locator("#result").inner_text()
         browser.close()
-    assert any("Lighthouse" in a["title"] and a["source"] == "Harbour Times" for a in httpx.get(f"{server}/api/articles").json())
+    assert any(a["title"] == "Gull Rock keeper hands over the light" and a["source"] == "Harbour Times"
+               for a in httpx.get(f"{server}/api/articles").json())
 
 
 def test_article_text_is_escaped_in_the_sources_panel():
@@ -216,7 +217,8 @@ def test_article_text_is_escaped_in_the_sources_panel():
     text = "The mayor said <img src=x onerror=alert(1)> the park opens Monday. <script>alert(2)</script>"
     p = Passage(text, 1.0, 0, len(text), ArticleRef("a1", "<script>alert(3)</script>", "Evil <b>News</b>",
                                                      "javascript:alert(4)", "2023-01-02"))
-    html_out = sources_html(Answer("x [1]", False, [Citation(1, p, text[:40], 0, 40)]))
+    end = text.index("Monday.") + len("Monday.")
+    html_out = sources_html(Answer("x [1]", False, [Citation(1, p, text[:end], 0, end)]))
     assert "<script>" not in html_out and "<img" not in html_out and "<b>" not in html_out
     assert "&lt;script&gt;alert(3)&lt;/script&gt;" in html_out and "&lt;img src=x onerror=alert(1)&gt;" in html_out
     assert "javascript:" not in html_out  # only http(s) links become links
@@ -240,8 +242,11 @@ def test_login_protects_the_ui_and_the_api(tmp_path):
         assert httpx.get(f"{base}/api/articles", auth=("editor", "wrong")).status_code == 401
         assert httpx.post(f"{base}/api/ask", json={"question": "x"}).status_code == 401
         assert httpx.get(f"{base}/api/articles", auth=("editor", "s3cret")).status_code == 200
-        page = httpx.get(f"{base}/", follow_redirects=True).text.lower()
-        assert "login" in page  # Gradio shows its login form instead of the chat
+        assert httpx.get(f"{base}/config").status_code == 401  # the UI's config needs the login too
+        with httpx.Client(base_url=base) as ui:
+            assert ui.post("/login", data={"username": "editor", "password": "wrong"}).status_code >= 400
+            assert ui.post("/login", data={"username": "editor", "password": "s3cret"}).status_code == 200
+            assert ui.get("/config").status_code == 200
     finally:
         proc.terminate()
         proc.wait(timeout=30)
