@@ -122,9 +122,14 @@ def parse_html(text: str, origin: str) -> Article:
     """Main text, title, date, author, outlet and canonical URL via trafilatura."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
-        text, with_metadata=True, include_comments=False, include_tables=False, favor_recall=True
-    )
+    try:
+        doc = trafilatura.bare_extraction(
+            text, with_metadata=True, include_comments=False, include_tables=False, favor_recall=True
+        )
+    except ImportError:
+        raise  # an install problem, not this file's fault: say so loudly
+    except Exception as exc:  # lxml and friends raise many types on odd markup
+        raise LoadError(f"could not extract an article from the HTML ({type(exc).__name__})") from None
     if doc is None:
         raise LoadError("no article text found in the HTML")
     data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
@@ -218,6 +223,8 @@ def load_file(path: Path, max_bytes: int) -> Loaded:
         return Loaded(failures=[Failure(name, str(exc))])
     except OSError as exc:
         return Loaded(failures=[Failure(name, exc.strerror or str(exc))])
+    except Exception as exc:  # a parser bug on one odd file must not stop the others
+        return Loaded(failures=[Failure(name, f"could not parse: {type(exc).__name__}: {exc}".splitlines()[0])])
     return loaded
 
 

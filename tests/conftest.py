@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -50,12 +54,56 @@ def multihop_records(pick=MULTIHOP_PICK) -> list[dict]:
     return [records[i] for i in pick]
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
-def news(tmp_path_factory, embedder) -> Assistant:
+def chroma_url(tmp_path_factory):
+    """A real Chroma server on loopback: the one .ci/run started (NEWSQA_TEST_CHROMA_URL),
+    else one started here with the chromadb package's own `chroma run`."""
+    import httpx
+
+    url = os.environ.get("NEWSQA_TEST_CHROMA_URL")
+    if url:
+        yield url
+        return
+    exe = shutil.which("chroma")
+    assert exe, "the chroma CLI comes with the chromadb package"
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    proc = subprocess.Popen([exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.25)
+    else:
+        proc.kill()
+        pytest.fail("chroma server did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def unique_collection(prefix: str = "t") -> str:
+    return f"{prefix}{os.getpid()}x{time.time_ns() % 10**10}"
+
+
+@pytest.fixture(scope="session", params=["embedded", "server"])
+def news(request, tmp_path_factory, embedder) -> Assistant:
     """The bundled corpus plus a few MultiHop-RAG articles: the small corpus most
-    question tests run against."""
+    question tests run against, once on an embedded store and once on a Chroma server."""
     home = tmp_path_factory.mktemp("news")
-    a = Assistant(Settings(home=home), embedder=embedder)
+    settings = Settings(home=home)
+    if request.param == "server":
+        settings = Settings(home=home, chroma_url=request.getfixturevalue("chroma_url"), collection=unique_collection())
+    a = Assistant(settings, embedder=embedder)
     report = a.add([CORPUS])
     assert report.added >= 1 and not report.failed
     report = a.add_articles(multihop_records())

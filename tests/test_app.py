@@ -7,7 +7,6 @@ import concurrent.futures
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from app import _text
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 
 HTML_ARTICLE = """<!doctype html><html><head><title>Lighthouse keeper retires after 40 years | Harbour Times</title>
 <meta property="og:site_name" content="Harbour Times">
@@ -25,12 +24,6 @@ HTML_ARTICLE = """<!doctype html><html><head><title>Lighthouse keeper retires af
 <p>Margaret Doyle, the last keeper of the Skerry Point lighthouse, retired on Wednesday after 40 years of service.</p>
 <p>Doyle said she would miss the storms most of all, and that the light will now be run automatically.</p>
 </article></body></html>"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -1,58 +1,18 @@
-"""NEWSQA_CHROMA_URL: the same ingestion and search against a real `chroma run` server,
-and a second process (another Assistant, as another app process would be) sees what
-the first one wrote."""
+"""NEWSQA_CHROMA_URL: ingestion and search against a real `chroma run` server, and a
+second Assistant (as another app process would be) sees what the first one wrote.
+(The question tests run against a server too: the `news` fixture has both stores.)"""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import time
-
-import httpx
 import pytest
 
 from index import Settings
 from qa import Assistant
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory):
-    url = os.environ.get("NEWSQA_TEST_CHROMA_URL")  # .ci/run may start one for all tests
-    if url:
-        yield url
-        return
-    exe = shutil.which("chroma")
-    assert exe, "the chroma CLI comes with the chromadb package"
-    port = _free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen([exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.25)
-    else:
-        proc.kill()
-        pytest.fail("chroma server did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+from tests.conftest import free_port, unique_collection
 
 
 def test_server_mode_ingest_search_and_second_process(chroma_url, embedder, tmp_path):
-    collection = f"t{os.getpid()}x{int(time.time() * 1000) % 10**8}"
-    settings = Settings(home=tmp_path, chroma_url=chroma_url, collection=collection)
+    settings = Settings(home=tmp_path, chroma_url=chroma_url, collection=unique_collection())
     first = Assistant(settings, embedder=embedder)
     assert not (tmp_path / "chroma").exists()  # nothing embedded on disk: it all went to the server
     recs = [{"title": "Ferry strike ends", "body": "The ferry workers ended their strike on Friday, the union said.",
@@ -73,4 +33,4 @@ def test_unreachable_server_is_one_clear_error(tmp_path):
     from index import StoreError
 
     with pytest.raises(StoreError, match="cannot reach the Chroma server"):
-        Assistant.open(Settings(home=tmp_path, chroma_url=f"http://127.0.0.1:{_free_port()}"))
+        Assistant.open(Settings(home=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}"))
