@@ -1,0 +1,162 @@
+"""Two app processes sharing one Chroma server, under load, while articles are added.
+
+    python bench/cluster.py --from-home DIR [--clients 32] [--seconds 120] [--new 40]
+
+Starts `chroma run` on loopback, copies an existing store's chunks and articles into it
+(DIR, e.g. the one bench/retrieval.py filled: embeddings are not recomputed), starts two
+`python app.py` processes on it, then for --seconds has --clients threads asking
+questions round-robin over both apps while `newsqa add` ingests --new articles through
+the server. Prints errors, throughput and p50/p95, then checks that every article added
+during the run is found by both apps. Everything stays on loopback and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared/data/multihop-rag"
+
+
+def port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait(url: str, seconds: float = 300) -> None:
+    t = time.time()
+    while time.time() - t < seconds:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    sys.exit(f"{url} did not come up")
+
+
+def copy_store(src_home: Path, chroma_url: str, collection: str) -> None:
+    """Chunks and articles, embeddings included, from an embedded store to the server."""
+    from index import ChromaStore, Settings
+    from index.store import MAX_BATCH
+
+    src = ChromaStore(Settings(home=src_home))
+    dst = ChromaStore(Settings(home=src_home, chroma_url=chroma_url, collection=collection))
+    for a, b in ((src.chunks, dst.chunks), (src.articles_col, dst.articles_col)):
+        offset = 0
+        while True:
+            got = a.get(include=["embeddings", "documents", "metadatas"], limit=MAX_BATCH, offset=offset)
+            if not got["ids"]:
+                break
+            b.upsert(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"])
+            offset += len(got["ids"])
+    dst._bump()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--from-home", required=True)
+    p.add_argument("--clients", type=int, default=32)
+    p.add_argument("--seconds", type=float, default=120)
+    p.add_argument("--new", type=int, default=40)
+    args = p.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="newsqa-cluster-"))
+    procs: list[subprocess.Popen] = []
+    try:
+        cport = port()
+        chroma = f"http://127.0.0.1:{cport}"
+        procs.append(subprocess.Popen(["chroma", "run", "--path", str(tmp / "chroma"), "--host", "127.0.0.1",
+                                       "--port", str(cport)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait(f"{chroma}/api/v2/heartbeat")
+        t0 = time.perf_counter()
+        copy_store(Path(args.from_home), chroma, "cluster")
+        print(f"copied the store into the server in {time.perf_counter() - t0:.0f} s")
+
+        env = dict(os.environ, NEWSQA_CHROMA_URL=chroma, NEWSQA_COLLECTION="cluster", NEWSQA_HOME=str(tmp / "home"))
+        apps = []
+        for _ in range(2):
+            ap = port()
+            procs.append(subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(ap)], env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            apps.append(f"http://127.0.0.1:{ap}")
+        for a in apps:
+            wait(f"{a}/api/health")
+
+        # new articles: MultiHop bodies under new titles and URLs, so each is findable by its title
+        src = json.loads((DATA / "corpus.json").read_text("utf-8"))
+        new = [{"title": f"Cluster check {i:03d} quokka{i:03d}", "body": f"Quokka{i:03d} marker. " + src[i * 7 % len(src)]["body"][:3000],
+                "url": f"https://cluster.example/{i}", "source": "Cluster Wire", "published_at": "2023-12-30"} for i in range(args.new)]
+        (tmp / "new.json").write_text(json.dumps(new))
+
+        questions = [q["query"] for q in json.loads((DATA / "MultiHopRAG.json").read_text("utf-8"))][::11]
+        lat: list[float] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+        stop = time.perf_counter() + args.seconds
+
+        def client(i: int) -> None:
+            with httpx.Client(timeout=120) as c:
+                n = i
+                while time.perf_counter() < stop:
+                    base = apps[n % 2]
+                    q = questions[n % len(questions)]
+                    n += args.clients
+                    t = time.perf_counter()
+                    try:
+                        r = c.post(f"{base}/api/ask", json={"question": q})
+                        err = None if r.status_code == 200 and "answer" in r.json() else f"HTTP {r.status_code}"
+                    except Exception as exc:  # noqa: BLE001 - counted
+                        err = repr(exc)
+                    with lock:
+                        lat.append(time.perf_counter() - t)
+                        if err:
+                            errors.append(err)
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+        t1 = time.perf_counter()
+        for t in threads:
+            t.start()
+        time.sleep(5)
+        ingest = subprocess.run([sys.executable, "-m", "qa.cli", "add", str(tmp / "new.json"), "--json"], env=env,
+                                capture_output=True, text=True, cwd=ROOT)
+        ingest_done = time.perf_counter() - t1
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t1
+        lat.sort()
+        print(f"ingestion during the load: {ingest.stdout.strip().replace(chr(10), ' ')} (finished after {ingest_done:.0f} s)")
+        print(f"{args.clients} clients over 2 apps for {wall:.0f} s: {len(lat)} answers, {len(lat) / wall:.1f}/s, "
+              f"p50 {1000 * lat[len(lat) // 2]:.0f} ms, p95 {1000 * lat[int(0.95 * (len(lat) - 1))]:.0f} ms, "
+              f"errors {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+        missing = 0
+        for a in apps:
+            for rec in new:
+                hits = httpx.post(f"{a}/api/search", json={"query": rec["title"], "k": 3}, timeout=60).json()
+                missing += not any(h["article"]["title"] == rec["title"] for h in hits)
+        print(f"articles added during the run found by both apps: {2 * len(new) - missing}/{2 * len(new)}")
+    finally:
+        for pr in procs[::-1]:
+            pr.terminate()
+        for pr in procs:
+            try:
+                pr.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pr.kill()
+
+
+if __name__ == "__main__":
+    main()
