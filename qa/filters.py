@@ -74,16 +74,3 @@ def to_where(f: Filters) -> dict | None:
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def matches(f: Filters, meta: dict[str, Any]) -> bool:
-    """The same test in Python, for the lexical index."""
-    if f.sources and meta.get("source_key") not in {source_key(s) for s in f.sources}:
-        return False
-    lo, hi = day_bounds(f)
-    ts = meta.get("published_ts", 0)
-    if lo is not None and ts < lo:
-        return False
-    if hi is not None and ts > hi:
-        return False
-    return True

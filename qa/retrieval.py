@@ -29,7 +29,9 @@ import numpy as np
 from index import ChromaStore, Settings
 from index.embedding import Embedder
 
-from .filters import matches, to_where
+from index.store import source_key
+
+from .filters import day_bounds, to_where
 from .lexical import LexicalIndex
 from .query import QueryInfo, analyse, outlet_aliases
 from .schema import ArticleRef, Filters, Passage
@@ -61,6 +63,13 @@ MODES = {  # the benchmark's ablations: each adds one stage to the one before
     "fusion+sentence+steer": RetrievalConfig(clause_weight=0.0),
     "hybrid": RetrievalConfig(),
 }
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores (unordered), without sorting everything."""
+    if len(scores) <= k:
+        return np.arange(len(scores))
+    return np.argpartition(-scores, k)[:k]
 
 
 @dataclass
@@ -128,7 +137,13 @@ class HybridRetriever:
 
         mask = np.ones(n, dtype=bool)
         if not filters.is_empty():
-            mask = np.fromiter((matches(filters, m) for m in lex.metas), dtype=bool, count=n)
+            if filters.sources:
+                mask &= np.isin(lex.source_keys, [source_key(s) for s in filters.sources])
+            lo, hi = day_bounds(filters)
+            if lo is not None:
+                mask &= lex.timestamps >= lo
+            if hi is not None:
+                mask &= lex.timestamps <= hi
             if not mask.any():
                 return []
 
@@ -136,8 +151,7 @@ class HybridRetriever:
         bm25 = np.where(mask, bm25, 0.0)
         cand: set[int] = set()
         if cfg.lexical:
-            top = np.argsort(-bm25)[: cfg.lexical_candidates]
-            cand.update(int(i) for i in top if bm25[i] > 0)
+            cand.update(int(i) for i in _top(bm25, cfg.lexical_candidates) if bm25[i] > 0)
 
         # per-mention sub-queries: each outlet or day named gets the clause of the
         # question about it, scored against that outlet's / day's chunks only
@@ -150,8 +164,7 @@ class HybridRetriever:
             for s, in_group in spans:
                 sub = np.where(mask & in_group, lex.scores(info.clause(s)), 0.0)
                 bm25_clause[s] = sub
-                top = np.argsort(-sub)[: cfg.clause_candidates]
-                cand.update(int(i) for i in top if sub[i] > 0)
+                cand.update(int(i) for i in _top(sub, cfg.clause_candidates) if sub[i] > 0)
 
         cos: dict[int, float] = {}
         if cfg.dense:
@@ -201,7 +214,7 @@ class HybridRetriever:
             for hit, boost, span in mentions:
                 score += boost * hit
                 groups.append(hit)
-                if cfg.clause_weight and len(mentions) >= 2:
+                if span in bm25_clause:
                     sub = bm25_clause[span][idx] * hit
                     if sub.max() > 0:
                         sub_best = np.maximum(sub_best, sub / sub.max())
@@ -219,9 +232,11 @@ class HybridRetriever:
         return [self._passage(snap, int(idx[j]), float(score[j])) for j in order[:k]]
 
     def _embeddings(self, ids: list[str]) -> list[np.ndarray]:
+        """Stored vectors of lexical candidates (zeros for one deleted meanwhile)."""
         got = self.store.chunks.get(ids=ids, include=["embeddings"])
         by_id = dict(zip(got["ids"], got["embeddings"]))
-        return [np.asarray(by_id[i], dtype=np.float32) for i in ids]
+        dim = len(got["embeddings"][0]) if len(got["ids"]) else 1
+        return [np.asarray(by_id[i], dtype=np.float32) if i in by_id else np.zeros(dim, np.float32) for i in ids]
 
     def _passage(self, snap: Snapshot, pos: int, score: float) -> Passage:
         lex = snap.lexical
