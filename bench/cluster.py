@@ -19,7 +19,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -27,6 +26,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.loadgen import ask_load  # noqa: E402
+
 DATA = ROOT.parent / "shared/data/multihop-rag"
 
 
@@ -103,45 +105,18 @@ def main() -> None:
         (tmp / "new.json").write_text(json.dumps(new))
 
         questions = [q["query"] for q in json.loads((DATA / "MultiHopRAG.json").read_text("utf-8"))][::11]
-        lat: list[float] = []
-        errors: list[str] = []
-        lock = threading.Lock()
-        stop = time.perf_counter() + args.seconds
+        ingest: dict = {}
 
-        def client(i: int) -> None:
-            with httpx.Client(timeout=120) as c:
-                n = i
-                while time.perf_counter() < stop:
-                    base = apps[n % 2]
-                    q = questions[n % len(questions)]
-                    n += args.clients
-                    t = time.perf_counter()
-                    try:
-                        r = c.post(f"{base}/api/ask", json={"question": q})
-                        err = None if r.status_code == 200 and "answer" in r.json() else f"HTTP {r.status_code}"
-                    except Exception as exc:  # noqa: BLE001 - counted
-                        err = repr(exc)
-                    with lock:
-                        lat.append(time.perf_counter() - t)
-                        if err:
-                            errors.append(err)
+        def add_new() -> None:
+            time.sleep(5)
+            t = time.perf_counter()
+            p = subprocess.run([sys.executable, "-m", "qa.cli", "add", str(tmp / "new.json"), "--json"], env=env,
+                               capture_output=True, text=True, cwd=ROOT)
+            ingest.update(out=" ".join(p.stdout.split()), seconds=time.perf_counter() - t)
 
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
-        t1 = time.perf_counter()
-        for t in threads:
-            t.start()
-        time.sleep(5)
-        ingest = subprocess.run([sys.executable, "-m", "qa.cli", "add", str(tmp / "new.json"), "--json"], env=env,
-                                capture_output=True, text=True, cwd=ROOT)
-        ingest_done = time.perf_counter() - t1
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - t1
-        lat.sort()
-        print(f"ingestion during the load: {ingest.stdout.strip().replace(chr(10), ' ')} (finished after {ingest_done:.0f} s)")
-        print(f"{args.clients} clients over 2 apps for {wall:.0f} s: {len(lat)} answers, {len(lat) / wall:.1f}/s, "
-              f"p50 {1000 * lat[len(lat) // 2]:.0f} ms, p95 {1000 * lat[int(0.95 * (len(lat) - 1))]:.0f} ms, "
-              f"errors {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+        res = ask_load(apps, questions, args.clients, args.seconds, during=add_new)
+        print(f"ingestion during the load: {ingest['out']} ({ingest['seconds']:.0f} s)")
+        print(res.summary(args.clients, " over 2 apps"))
         missing = 0
         for a in apps:
             for rec in new:

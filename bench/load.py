@@ -16,13 +16,15 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.loadgen import ask_load  # noqa: E402
 DATA = ROOT.parent / "shared/data/multihop-rag"
 
 
@@ -57,40 +59,7 @@ def main() -> None:
         articles = httpx.get(f"{base}/api/health").json()["articles"]
         print(f"time from `python app.py` to first answer: {first:.1f} s  (store: {articles} articles)")
 
-        latencies: list[float] = []
-        errors: list[str] = []
-        lock = threading.Lock()
-        stop = time.perf_counter() + args.seconds
-
-        def client(i: int) -> None:
-            with httpx.Client(timeout=60) as c:
-                n = i
-                while time.perf_counter() < stop:
-                    q = questions[n % len(questions)]
-                    n += args.clients
-                    t = time.perf_counter()
-                    try:
-                        r = c.post(f"{base}/api/ask", json={"question": q})
-                        ok = r.status_code == 200 and "answer" in r.json()
-                        err = None if ok else f"HTTP {r.status_code}"
-                    except Exception as exc:  # noqa: BLE001 - counted, not raised
-                        err = repr(exc)
-                    with lock:
-                        latencies.append(time.perf_counter() - t)
-                        if err:
-                            errors.append(err)
-
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
-        t1 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - t1
-        lat = sorted(latencies)
-        print(f"{args.clients} clients for {wall:.0f} s: {len(lat)} answers, {len(lat) / wall:.1f} answers/s, "
-              f"p50 {1000 * lat[len(lat) // 2]:.0f} ms, p95 {1000 * lat[int(0.95 * (len(lat) - 1))]:.0f} ms, "
-              f"errors {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+        print(ask_load([base], questions, args.clients, args.seconds).summary(args.clients))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
