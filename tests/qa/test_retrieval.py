@@ -55,3 +55,16 @@ def test_question_names_outlet_and_date():
 def test_outlet_named_in_question_steers_retrieval(news):
     ps = news.search("What does the TechCrunch article say about pressure on CIOs?", k=3)
     assert ps[0].article.source == "TechCrunch"
+
+
+def test_unknown_outlet_and_impossible_date(news):
+    assert news.search("withdrawal", filters={"sources": ["Nonexistent Times"]}) == []
+    ans = news.ask("What did France say about the withdrawal?", filters={"sources": ["Nonexistent Times"]})
+    assert ans.refused and "No article matches the filters" in ans.text
+    with pytest.raises(BadRequest, match="since must be a date"):
+        news.search("withdrawal", filters={"since": "2023-02-30"})
+
+
+def test_control_characters_and_odd_unicode_in_questions(news):
+    ans = news.ask("What\x00 did\u200b France\x1b say about the withdrawal?\u202e")
+    assert not ans.refused and "Gabriel Attal" in ans.citations[0].quote
