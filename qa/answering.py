@@ -10,13 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index import ChromaStore, Settings
-
 from .evidence import (
     ASKS_STATEMENT, CONTINUATION, QUESTION_FRAME, Sentence, mentions, near_duplicate, question_entities, score_sentences, split_passage,
 )
 from .followup import condense
-from .retrieval import HybridRetriever
+from .retrieval import HybridRetriever, Snapshot
 from .schema import Answer, Citation, Filters, Passage
 
 REFUSAL = "I can't answer that from the articles I have."
@@ -38,9 +36,7 @@ class AnswerConfig:
 
 
 class Answerer:
-    def __init__(self, settings: Settings, store: ChromaStore, retriever: HybridRetriever, config: AnswerConfig | None = None):
-        self.settings = settings
-        self.store = store
+    def __init__(self, retriever: HybridRetriever, config: AnswerConfig | None = None):
         self.retriever = retriever
         self.config = config or AnswerConfig()
 
@@ -53,17 +49,16 @@ class Answerer:
         passages = self.retriever.search(standalone, cfg.passages, filters, prefer=prefer, prefer_boost=cfg.prefer_boost)
         if not passages:
             return Answer(REFUSAL + (" No article matches the filters." if not filters.is_empty() else ""), True, question=standalone)
-        sentences = self._sentences(passages)
         snap = self.retriever.snapshot()
         lex = snap.lexical
+        sentences = self._sentences(passages, snap)
         content = QUESTION_FRAME.sub(" ", ASKS_STATEMENT.sub(" ", standalone))
         q_terms = list(dict.fromkeys(lex.query_terms(content)))
         if not q_terms:
             q_terms = list(dict.fromkeys(lex.query_terms(standalone)))
         weights = lex.idf(q_terms)
         sentence_terms = [set(lex.query_terms(s.text)) for s in sentences]
-        outlets = {alias for alias in snap.aliases}
-        entities = question_entities(standalone, ignore=outlets)
+        entities = question_entities(standalone, ignore=set(snap.aliases))
         titles = {p.article.id: set(lex.query_terms(p.article.title)) for p in passages}
         score_sentences(
             sentences, q_terms, weights, sentence_terms, standalone, entities,
@@ -78,8 +73,8 @@ class Answerer:
         chosen = self._select(ranked, sentences)
         return self._write(chosen, standalone)
 
-    def _sentences(self, passages: list[Passage]) -> list[Sentence]:
-        snap = self.retriever.snapshot()
+    @staticmethod
+    def _sentences(passages: list[Passage], snap: Snapshot) -> list[Sentence]:
         out: list[Sentence] = []
         for rank, p in enumerate(passages):
             pos = snap.positions.get(p.chunk_id)

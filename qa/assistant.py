@@ -107,7 +107,7 @@ class Assistant:
         if self._answerer is None:
             from .answering import Answerer
 
-            self._answerer = Answerer(self.settings, self.store, self.retriever)
+            self._answerer = Answerer(self.retriever)
         return self._answerer
 
     def check_question(self, question: str) -> str:
