@@ -140,12 +140,11 @@ class ChromaStore:
         return self.chunks.count()
 
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, str, dict, float]]:
-        """Nearest chunks as (id, text, metadata, cosine similarity), best first."""
-        n = self.chunks.count()
-        if n == 0:
-            return []
+        """Nearest chunks as (id, text, metadata, cosine similarity), best first.
+        (Chroma returns fewer than k when the store holds fewer; counting first would
+        cost a round trip per query.)"""
         res = self.chunks.query(
-            query_embeddings=[embedding], n_results=min(k, n), where=where or None,
+            query_embeddings=[embedding], n_results=k, where=where or None,
             include=["metadatas", "documents", "distances"],
         )
         return [
