@@ -37,6 +37,13 @@ class Chunk:
         return ",".join(f"{s}-{e}" for s, e in self.sentences)
 
 
+def parse_sentence_field(field: str, length: int) -> list[Span]:
+    """The stored sentence bounds back as spans; one span over the whole chunk
+    (``length`` characters) when none were stored."""
+    spans = [(int(a), int(b)) for a, _, b in (part.partition("-") for part in field.split(",") if "-" in part)]
+    return spans or [(0, length)]
+
+
 class TokenCounter:
     """Counts tokens as the embedding model will see them (no special tokens)."""
 

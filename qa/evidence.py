@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from index.chunking import parse_sentence_field
+
 from .schema import Passage
 
 SPEECH = re.compile(
@@ -119,13 +121,7 @@ def split_passage(p: Passage, rank: int, sentence_field: str) -> list[Sentence]:
     """The passage's sentences (boundaries stored at ingestion), with quotations that
     run over several sentences of one paragraph merged into one unit (a quote left
     open at a paragraph's end is a typo or a multi-paragraph quote: not followed)."""
-    spans: list[tuple[int, int]] = []
-    for part in sentence_field.split(","):
-        if "-" in part:
-            a, b = part.split("-", 1)
-            spans.append((int(a), int(b)))
-    if not spans:
-        spans = [(0, len(p.text))]
+    spans = parse_sentence_field(sentence_field, len(p.text))
     merged: list[tuple[int, int]] = []
     open_quote = False
     for a, b in spans:

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from index.chunking import parse_sentence_field
+
 
 def _stopwords() -> list[str]:
     from bm25s.stopwords import STOPWORDS_EN_PLUS
@@ -57,8 +59,8 @@ class LexicalIndex:
             sentences, offsets = [], []
             for text, meta in zip(idx.texts, idx.metas):
                 offsets.append(len(sentences))
-                spans = [p.split("-") for p in meta.get("sentences", "").split(",") if "-" in p]
-                sentences.extend(text[int(a):int(b)] for a, b in spans) if spans else sentences.append(text)
+                spans = parse_sentence_field(meta.get("sentences", ""), len(text))
+                sentences.extend(text[a:b] for a, b in spans)
             idx._sent_offsets = np.asarray(offsets, dtype=np.int64)
             stokens = bm25s.tokenize(sentences, stopwords=_stopwords(), stemmer=idx._stem, show_progress=False)
             idx._sent_bm25 = bm25s.BM25()
