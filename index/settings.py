@@ -8,7 +8,9 @@ halves need it and ``index`` must not import ``qa``.
 from __future__ import annotations
 
 from pathlib import Path
-from pydantic import Field, field_validator
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +43,19 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535)
     auth: str | None = Field(None, description="user:password for the web UI and REST API")
 
+    # Optional LLM writer (qa.llm); the extractive answerer needs none of these.
+    llm: Literal["extractive", "openai", "llamacpp"] = Field("extractive", description="who writes the answer")
+    llm_url: str | None = Field(None, description="OpenAI-compatible base URL, ending in /v1")
+    llm_model: str = Field("", description="model name sent to the OpenAI-compatible server")
+    llm_api_key: SecretStr | None = Field(None, description="bearer token for the OpenAI-compatible server")
+    llm_gguf: Path | None = Field(None, description="GGUF model file for NEWSQA_LLM=llamacpp")
+    llm_timeout: float = Field(60.0, gt=0, description="seconds to wait for the LLM's next token")
+    llm_max_tokens: int = Field(320, ge=16, le=4096, description="longest answer the LLM may write")
+    llm_temperature: float = Field(0.1, ge=0, le=2)
+    llm_passages: int = Field(5, ge=1, le=12, description="passages put in the LLM's prompt")
+    llm_context: int = Field(4096, ge=512, description="context window for a local GGUF model")
+    llm_threads: int = Field(0, ge=0, description="CPU threads for a local GGUF model; 0 = all cores")
+
     @field_validator("chroma_url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
@@ -48,6 +63,15 @@ class Settings(BaseSettings):
             return None
         if not v.startswith(("http://", "https://")):
             raise ValueError("NEWSQA_CHROMA_URL must look like http://host:port")
+        return v.rstrip("/")
+
+    @field_validator("llm_url")
+    @classmethod
+    def _llm_url(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("NEWSQA_LLM_URL must look like http://host:port/v1")
         return v.rstrip("/")
 
     @property

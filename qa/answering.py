@@ -11,13 +11,20 @@ import re
 from dataclasses import dataclass
 
 from .evidence import (
-    ASKS_STATEMENT, CONTINUATION, QUESTION_FRAME, Sentence, mentions, near_duplicate, question_entities, score_sentences, split_passage,
+    ASKS_STATEMENT,
+    CONTINUATION,
+    QUESTION_FRAME,
+    Sentence,
+    mentions,
+    near_duplicate,
+    question_entities,
+    score_sentences,
+    split_passage,
 )
 from .followup import condense
+from .lexical import LexicalIndex
 from .retrieval import HybridRetriever, Snapshot
-from .schema import Answer, Citation, Filters, Passage
-
-REFUSAL = "I can't answer that from the articles I have."
+from .schema import REFUSAL, Answer, Citation, Filters, Passage
 
 
 @dataclass(frozen=True)
@@ -35,22 +42,42 @@ class AnswerConfig:
     prefer_boost: float = 0.2
 
 
+@dataclass
+class Evidence:
+    """What retrieval and sentence scoring found for one question: the input of every
+    writer (extractive here, an LLM in ``qa.generative``)."""
+
+    question: str  # standalone (follow-ups resolved)
+    passages: list[Passage]
+    sentences: list[Sentence]  # the passages' sentences in order, scored
+    lexical: LexicalIndex
+    refusal: str | None = None  # set when the articles hold no answer: the text to show
+
+
 class Answerer:
     def __init__(self, retriever: HybridRetriever, config: AnswerConfig | None = None):
         self.retriever = retriever
         self.config = config or AnswerConfig()
 
     def ask(self, question: str, history: list, filters: Filters) -> Answer:
+        return self.write(self.gather(question, history, filters))
+
+    def gather(
+        self, question: str, history: list, filters: Filters, condensed: tuple[str, str | None] | None = None,
+    ) -> Evidence:
+        """Retrieve and score the evidence, and decide whether it answers the question
+        (``condensed``: a (standalone, previous) pair already worked out, e.g. by an LLM)."""
         cfg = self.config
-        standalone, previous = condense(question, history)
+        standalone, previous = condensed or condense(question, history)
         prefer: set[str] = set()
         if previous:
             prefer = {p.article.id for p in self.retriever.search(previous, 3, filters)}
         passages = self.retriever.search(standalone, cfg.passages, filters, prefer=prefer, prefer_boost=cfg.prefer_boost)
-        if not passages:
-            return Answer(REFUSAL + (" No article matches the filters." if not filters.is_empty() else ""), True, question=standalone)
         snap = self.retriever.snapshot()
         lex = snap.lexical
+        if not passages:
+            why = " No article matches the filters." if not filters.is_empty() else ""
+            return Evidence(standalone, [], [], lex, REFUSAL + why)
         sentences = self._sentences(passages, snap)
         content = QUESTION_FRAME.sub(" ", ASKS_STATEMENT.sub(" ", standalone))
         q_terms = list(dict.fromkeys(lex.query_terms(content)))
@@ -66,12 +93,20 @@ class Answerer:
         )
         evidence_text = " ".join(f"{p.article.title} {p.article.source} {p.text}" for p in passages).lower()
         missing = [e for e in entities if not mentions(evidence_text, e)]
-        ranked = sorted(sentences, key=lambda s: -s.score)
-        if not ranked or missing or ranked[0].coverage < cfg.min_coverage:
-            why = f" None of them mentions {', '.join(_as_written(e, standalone) for e in missing)}." if missing else ""
-            return Answer(REFUSAL + why, True, question=standalone)
-        chosen = self._select(ranked, sentences)
-        return self._write(chosen, standalone)
+        top = max(sentences, key=lambda s: s.score, default=None)  # the first of the best, as a stable sort
+        refusal = None
+        if missing:
+            refusal = f"{REFUSAL} None of them mentions {', '.join(_as_written(e, standalone) for e in missing)}."
+        elif top is None or top.coverage < cfg.min_coverage:
+            refusal = REFUSAL
+        return Evidence(standalone, passages, sentences, lex, refusal)
+
+    def write(self, ev: Evidence) -> Answer:
+        """The extractive answer: the best sentences, each cited, or the refusal."""
+        if ev.refusal is not None:
+            return Answer(ev.refusal, True, question=ev.question)
+        ranked = sorted(ev.sentences, key=lambda s: -s.score)
+        return self._write(self._select(ranked, ev.sentences), ev.question)
 
     @staticmethod
     def _sentences(passages: list[Passage], snap: Snapshot) -> list[Sentence]:

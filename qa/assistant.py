@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from index import Article, ChromaStore, Indexer, IngestReport, LoadError, Settings, article_from_record
+from index import (
+    Article,
+    ChromaStore,
+    Indexer,
+    IngestReport,
+    LoadError,
+    Settings,
+    article_from_record,
+)
 from index.embedding import Embedder
 from index.loaders import Failure, Loaded
 
@@ -104,11 +112,35 @@ class Assistant:
 
     @property
     def answerer(self):
+        """The extractive answerer, or the LLM writer (which falls back to it) when
+        ``NEWSQA_LLM`` names one."""
         if self._answerer is None:
             from .answering import Answerer
+            from .llm import make_chat_model
 
-            self._answerer = Answerer(self.retriever)
+            extractive = Answerer(self.retriever)
+            model = make_chat_model(self.settings)
+            if model is None:
+                self._answerer = extractive
+            else:
+                from .generative import GenerativeAnswerer
+
+                s = self.settings
+                self._answerer = GenerativeAnswerer(extractive, model, s.llm_passages, s.llm_max_tokens)
         return self._answerer
+
+    def check_llm(self) -> str | None:
+        """Why the configured LLM cannot be used, in one line; None if it can (or none is set)."""
+        from .llm import LLMError
+
+        model = getattr(self.answerer, "model", None)
+        if model is None:
+            return None
+        try:
+            model.probe()
+        except LLMError as exc:
+            return str(exc)
+        return None
 
     def check_question(self, question: str) -> str:
         if not isinstance(question, str):
@@ -129,7 +161,19 @@ class Assistant:
         return self.retriever.search(self.check_question(query), k, parse_filters(filters))
 
     def ask(self, question: str, history: History | None = None, filters: Filters | dict | None = None) -> Answer:
-        """A short extractive answer whose every sentence is cited, or a refusal."""
+        """A short answer whose every sentence is cited, or a refusal."""
         from .filters import parse_filters
 
         return self.answerer.ask(self.check_question(question), list(history or []), parse_filters(filters))
+
+    def ask_stream(
+        self, question: str, history: History | None = None, filters: Filters | dict | None = None,
+    ) -> Iterator[str | Answer]:
+        """The answer as it is written: checked pieces of text (only when an LLM writes
+        it), then the ``Answer`` itself, always last. Bad input raises before the first item."""
+        from .filters import parse_filters
+
+        q, f, h = self.check_question(question), parse_filters(filters), list(history or [])
+        if hasattr(self.answerer, "stream"):
+            return self.answerer.stream(q, h, f)
+        return iter([self.answerer.ask(q, h, f)])

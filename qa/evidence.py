@@ -135,7 +135,7 @@ def split_passage(p: Passage, rank: int, sentence_field: str) -> list[Sentence]:
     return [Sentence(p, rank, p.start + a, p.start + b, p.text[a:b]) for a, b in merged]
 
 
-def _has(terms: set[str], t: str) -> bool:
+def has_term(terms: set[str], t: str) -> bool:
     """A (stemmed) term, or a longer or shorter form of it: the stemmer leaves
     "west"/"western" and "russia"/"russian" apart."""
     if t in terms:
@@ -182,11 +182,11 @@ def score_sentences(
         s.terms = terms
         got = 0.0
         for t, w in zip(q_terms, q_weights):
-            if _has(terms, t) or _has(title, t):
+            if has_term(terms, t) or has_term(title, t):
                 got += w
-            elif _has(context, t):
+            elif has_term(context, t):
                 got += 0.5 * w
-            elif _has(passage_terms[s.passage.chunk_id], t):
+            elif has_term(passage_terms[s.passage.chunk_id], t):
                 got += w / 3
         s.coverage = got / total
         previous, prev_key = terms, key

@@ -28,7 +28,6 @@ import numpy as np
 
 from index import ChromaStore, Settings
 from index.embedding import Embedder
-
 from index.store import source_key
 
 from .filters import day_bounds, to_where

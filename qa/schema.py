@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+REFUSAL = "I can't answer that from the articles I have."
+
 
 @dataclass(frozen=True)
 class ArticleRef:
@@ -72,6 +74,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     question: str = ""  # the question as understood (follow-ups resolved)
     note: str = ""  # e.g. why an LLM answer fell back to the extractive one
+    unsupported: list[str] = field(default_factory=list)  # LLM sentences left out: no passage supports them
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Answer:
@@ -82,7 +85,7 @@ class Answer:
             passage_start = c["start"] - c["passage"].find(c["quote"]) if c["quote"] in c["passage"] else c["start"]
             p = Passage(c["passage"], 0.0, passage_start, passage_start + len(c["passage"]), ref)
             cites.append(Citation(c["n"], p, c["quote"], c["start"], c["end"]))
-        return cls(d["answer"], bool(d["refused"]), cites, d.get("question", ""), d.get("note", ""))
+        return cls(d["answer"], bool(d["refused"]), cites, d.get("question", ""), d.get("note", ""), list(d.get("unsupported", [])))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -91,6 +94,8 @@ class Answer:
         }
         if self.note:
             out["note"] = self.note
+        if self.unsupported:
+            out["unsupported"] = self.unsupported
         return out
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from index.loaders import load_paths, parse_bytes, LoadError
+from index.loaders import LoadError, load_paths, parse_bytes
 
 LIMIT = 1024 * 1024
 
