@@ -186,7 +186,8 @@ def build_api(assistant, settings) -> FastAPI:
 
     @api.get("/api/health")
     def health() -> dict[str, Any]:
-        return {"status": "ok", "articles": len(assistant.store.versions()), "chunks": assistant.store.count_chunks()}
+        return {"status": "ok", "articles": len(assistant.store.versions()), "chunks": assistant.store.count_chunks(),
+                "answers": settings.llm}
 
     return api
 
@@ -214,18 +215,30 @@ def build_ui(assistant, settings):
         """Answer a question with cited sources; streams the answer text."""
         history = list(history or [])
         try:
-            answer = assistant.ask(message, history=_history_questions(history), filters=_filters(sources, since, until))
+            stream = assistant.ask_stream(message, history=_history_questions(history), filters=_filters(sources, since, until))
         except BadRequest as exc:
             history += [{"role": "user", "content": message}, {"role": "assistant", "content": f"⚠️ {exc}"}]
             yield history, "", sources_html(None)
             return
-        text = html.escape(answer.text)
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
-        words = text.split(" ")
-        step = max(1, len(words) // 12)
-        for i in range(0, len(words), step):
-            history[-1]["content"] = " ".join(words[: i + step])
-            yield history, "", sources_html(None) if i + step < len(words) else sources_html(answer)
+        streamed = ""
+        answer = None
+        for item in stream:  # an LLM's checked sentences as they come, then the Answer
+            if isinstance(item, str):
+                streamed += item
+                history[-1]["content"] = html.escape(streamed)
+                yield history, "", sources_html(None)
+            else:
+                answer = item
+        text = html.escape(answer.text)
+        if not streamed:  # the extractive answer arrives whole: show it in a few steps
+            words = text.split(" ")
+            step = max(1, len(words) // 12)
+            for i in range(0, len(words) - step, step):
+                history[-1]["content"] = " ".join(words[: i + step])
+                yield history, "", sources_html(None)
+        if answer.note:
+            text += f"\n\n*{html.escape(answer.note)}*"
         history[-1]["content"] = text
         yield history, "", sources_html(answer)
 
@@ -363,6 +376,10 @@ def main(argv: list[str] | None = None) -> int:
     assistant = Assistant.open(settings)
     load_bundled_corpus(assistant)
     assistant.retriever.snapshot()  # build the lexical index before the first question
+    if settings.llm != "extractive":
+        problem = assistant.check_llm()  # loads a GGUF model now rather than at the first question
+        print(f"newsqa: LLM ({settings.llm}) " + (f"unavailable: {problem}; answers fall back to extractive"
+                                                   if problem else "ready"), file=sys.stderr)
     import uvicorn
 
     app = create_app(assistant, settings)

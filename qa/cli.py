@@ -91,11 +91,29 @@ def cmd_delete(args) -> int:
     return 1 if failed else 0
 
 
-def _show_answer(ans, as_json: bool) -> None:
+def _ask_and_show(a, question: str, history: list, filters: dict[str, Any], as_json: bool):
+    """Ask, printing an LLM's checked sentences as they come (the extractive answer
+    arrives whole); then the sources. Returns the Answer."""
     if as_json:
+        ans = a.ask(question, history=history, filters=filters)
         _print_json(ans.to_dict())
-        return
-    print(ans.text)
+        return ans
+    shown = ""
+    ans = None
+    for item in a.ask_stream(question, history=history, filters=filters):
+        if isinstance(item, str):
+            print(item, end="", flush=True)
+            shown += item
+        else:
+            ans = item
+    if shown and ans.text != shown:  # it fell back after streaming began
+        print()
+    _show_answer(ans, streamed=bool(shown) and ans.text == shown)
+    return ans
+
+
+def _show_answer(ans, streamed: bool = False) -> None:
+    print() if streamed else print(ans.text)
     if ans.note:
         print(f"({ans.note})")
     for c in ans.citations:
@@ -106,9 +124,7 @@ def _show_answer(ans, as_json: bool) -> None:
 
 
 def cmd_ask(args) -> int:
-    a = _assistant()
-    ans = a.ask(args.question, filters=_filters(args))
-    _show_answer(ans, args.json)
+    _ask_and_show(_assistant(), args.question, [], _filters(args), args.json)
     return 0
 
 
@@ -138,11 +154,10 @@ def cmd_chat(args) -> int:
         if not q:
             break
         try:
-            ans = a.ask(q, history=history, filters=_filters(args))
+            ans = _ask_and_show(a, q, history, _filters(args), args.json)
         except BadRequest as exc:
             print(f"error: {exc}")
             continue
-        _show_answer(ans, args.json)
         history.append((q, ans.text))
     return 0
 

@@ -108,5 +108,8 @@ class RemoteAssistant:
         hist = [list(h) if isinstance(h, tuple) else h for h in history or []]
         return Answer.from_dict(self._call("POST", "/api/ask", json={"question": question, "history": hist, "filters": filters}))
 
+    def ask_stream(self, question: str, history=None, filters=None):
+        yield self.ask(question, history, filters)
+
     def search(self, query: str, k: int = 10, filters=None) -> list[Passage]:
         return [Passage.from_dict(p) for p in self._call("POST", "/api/search", json={"query": query, "k": k, "filters": filters})]

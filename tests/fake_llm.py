@@ -9,6 +9,7 @@ read the prompt the client sent.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections import deque
@@ -28,6 +29,14 @@ class Reply:
     gate: threading.Event = field(default_factory=threading.Event)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)  # a client that gave up (a timeout test) is expected
+
+
 class FakeLLM:
     """``with FakeLLM() as llm:`` serves on ``llm.url`` (``http://127.0.0.1:PORT/v1``)."""
 
@@ -36,8 +45,7 @@ class FakeLLM:
         self.default = default or Reply("I can't answer that from the articles I have.")
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     def script(self, *replies: Reply | str) -> None:
