@@ -18,6 +18,7 @@ checked as soon as they are complete, so a streamed answer only ever shows check
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -109,8 +110,10 @@ class CitationChecker:
         self.citations: list[Citation] = []
         self._numbers: dict[tuple[str, int, int], int] = {}
         self.unsupported: list[str] = []
-        self.dropped_markers = 0
         self.refused = False
+        # what the model wrote, before checking: claims, how many its own markers
+        # supported ("as cited"), how many another passage did, how many nothing did
+        self.stats: Counter[str] = Counter()
 
     def _spans(self, sentences: Iterable[Sentence]) -> list[Span]:
         number_of = {p.chunk_id or id(p): n for n, p in enumerate(self.passages, 1)}
@@ -183,7 +186,7 @@ class CitationChecker:
                 if 1 <= n <= len(self.passages):
                     cited.append(n)
                 else:
-                    self.dropped_markers += 1
+                    self.stats["markers pointing nowhere"] += 1
         claim = " ".join(_BULLET.sub("", MARKER.sub(" ", sentence)).split())
         claim = re.sub(r"\s+([.,;:!?])", r"\1", claim)
         if not claim or _FILLER.match(claim):
@@ -194,10 +197,14 @@ class CitationChecker:
         words = [t for t in dict.fromkeys(self.terms(claim)) if t not in self._meta]
         if not words:
             return None  # no claim at all ("Sure.", "Here is what I found:")
-        chosen = self.support(claim, words, list(dict.fromkeys(cited)))
+        cited = list(dict.fromkeys(cited))
+        chosen = self.support(claim, words, cited)
+        self.stats["claims"] += 1
         if not chosen:
+            self.stats["unsupported"] += 1
             self.unsupported.append(claim)
             return None
+        self.stats["as cited" if {s.n for s in chosen} <= set(cited) else "cited anew"] += 1
         marks = "".join(f"[{self._cite(s)}]" for s in chosen)
         end = _TERMINAL.search(claim)
         text = f"{claim[: end.start()]} {marks}{end.group(1)}" if end else f"{claim} {marks}"

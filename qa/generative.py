@@ -59,6 +59,7 @@ class GenerativeAnswerer:
             log.warning("LLM answer failed: %s", exc)
             yield self._fallback(ev, f"The LLM could not answer ({exc}); this is the extractive answer.")
             return
+        log.debug("citation check: %s", dict(checker.stats), extra={"stats": dict(checker.stats), "raw": checker.raw})
         answer = checker.answer(ev.question)
         if answer is None:
             yield self._fallback(ev, "The LLM's answer had no sentence the articles support; this is the extractive answer.",

@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def chroma_url(tmp_path_factory):
     if url:
         yield url
         return
-    exe = shutil.which("chroma")
+    exe = shutil.which("chroma") or shutil.which("chroma", path=str(Path(sys.executable).parent))
     assert exe, "the chroma CLI comes with the chromadb package"
     port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")

@@ -31,11 +31,10 @@ def server_home(tmp_path_factory):
     return tmp_path_factory.mktemp("app")
 
 
-@pytest.fixture(scope="module")
-def server(server_home):
-    home = server_home
+def start_app(home, **env_extra):
+    """``python app.py`` on a free port with NEWSQA_HOME=home; returns (base URL, process)."""
     port = free_port()
-    env = dict(os.environ, NEWSQA_HOME=str(home), NEWSQA_MAX_FILE_MB="1")
+    env = dict(os.environ, NEWSQA_HOME=str(home), **env_extra)
     log = open(home / "server.log", "w")
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], env=env, stdout=log, stderr=log, cwd=home)
     base = f"http://127.0.0.1:{port}"
@@ -43,15 +42,19 @@ def server(server_home):
     while time.time() < deadline:
         try:
             if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                break
+                return base, proc
         except httpx.HTTPError:
             pass
         if proc.poll() is not None:
             raise RuntimeError((home / "server.log").read_text())
         time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start in 180 s")
+    proc.kill()
+    raise RuntimeError("server did not start in 180 s")
+
+
+@pytest.fixture(scope="module")
+def server(server_home):
+    base, proc = start_app(server_home, NEWSQA_MAX_FILE_MB="1")
     yield base
     proc.terminate()
     proc.wait(timeout=30)
@@ -266,3 +269,62 @@ def test_cli_add_while_the_app_serves_goes_through_the_app(server, server_home, 
     p = subprocess.run([sys.executable, str(ROOT / "app.py"), "--port", str(free_port())], env=env,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "already serves this data directory" in p.stderr
+
+
+# -- with an LLM writing the answers (a scripted OpenAI-compatible server) ----------
+@pytest.fixture(scope="module")
+def fake_llm():
+    from tests.fake_llm import FakeLLM
+
+    with FakeLLM() as f:
+        yield f
+
+
+@pytest.fixture(scope="module")
+def llm_server(tmp_path_factory, fake_llm):
+    base, proc = start_app(tmp_path_factory.mktemp("app-llm"), NEWSQA_LLM="openai", NEWSQA_LLM_URL=fake_llm.url)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+FIRST = "Russia annexed the Crimean peninsula in 2014 [1]."
+SECOND = "More than 100,000 Russian troops were deployed near the borders with Ukraine [1]."
+
+
+def test_rest_answer_written_by_the_llm_is_checked(llm_server, fake_llm):
+    assert httpx.get(f"{llm_server}/api/health").json()["answers"] == "openai"
+    fake_llm.script(f"{FIRST} Russia also landed on Mars [2].")
+    body = httpx.post(f"{llm_server}/api/ask", json={"question": "When did Russia annex Crimea?"}, timeout=60).json()
+    assert body["answer"] == FIRST and body["unsupported"] == ["Russia also landed on Mars."]
+    c = body["citations"][0]
+    assert "Crimean peninsula in 2014" in c["quote"] and c["quote"] in c["passage"]
+
+
+def test_web_chat_streams_checked_sentences_then_falls_back_on_error(llm_server, fake_llm):
+    from gradio_client import Client
+
+    from tests.fake_llm import Reply
+
+    reply = Reply(f"{FIRST} {SECOND}", pause_after=len(FIRST.split()) + 1)
+    fake_llm.script(reply)
+    client = Client(llm_server + "/", verbose=False)
+    job = client.submit("When did Russia annex Crimea?", [], [], "", "", api_name="/ask")
+    deadline = time.time() + 60
+    partial = None
+    while time.time() < deadline and partial is None:
+        for chat, _box, _sources in job.outputs():
+            if chat and _text(chat[-1]["content"]) == FIRST:
+                partial = chat
+        time.sleep(0.1)
+    assert partial is not None and not reply.gate.is_set()  # shown while the model was still held
+    reply.gate.set()
+    chat, _box, sources = job.result()
+    # the second sentence quotes another sentence of the article: its own number
+    assert _text(chat[-1]["content"]) == f"{FIRST} {SECOND.replace('[1]', '[2]')}" and "Crimean peninsula" in sources
+
+    fake_llm.script(Reply(status=500))
+    chat, _box, sources = client.predict("What did France say about the withdrawal?", [], [], "", "", api_name="/ask")
+    text = _text(chat[-1]["content"])
+    assert "positive sign" in text and "The LLM could not answer (the LLM server answered HTTP 500" in text
+    assert "Gabriel Attal" in sources

@@ -62,3 +62,33 @@ def test_add_list_ask_search_delete(home, tmp_path):
     assert json.loads(run(home, "list", "--json", check_code=0).stdout) == []
     p = run(home, "delete", "nope", check_code=1)
     assert "no article with id 'nope'" in p.stderr
+
+
+def test_ask_streams_an_llm_answer_and_notes_a_fallback(make_assistant):
+    from tests.fake_llm import FakeLLM, Reply
+
+    a = make_assistant()
+    assert a.add([CORPUS]).added == 1
+    first = "Russia annexed the Crimean peninsula in 2014 [1]."
+    with FakeLLM() as fake:
+        reply = Reply(f"{first} The moon is made of cheese [1].", pause_after=len(first.split()) + 1)
+        fake.script(reply)
+        env = dict(os.environ, NEWSQA_HOME=str(a.settings.home), NEWSQA_LLM="openai", NEWSQA_LLM_URL=fake.url)
+        p = subprocess.Popen([sys.executable, "-m", "qa.cli", "ask", "When did Russia annex Crimea?"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # the first checked sentence is printed while the model is still held mid-answer
+        assert p.stdout.read(len(first)) == first and not reply.gate.is_set()
+        reply.gate.set()
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        assert "cheese" not in out and "1 sentence of the model's answer left out" in out
+        assert "“Russia, which annexed the Crimean peninsula in 2014" in out
+
+        fake.script(Reply(status=503))
+        env["NEWSQA_HOME"] = str(a.settings.home)
+        p = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "When did Russia annex Crimea?", "--json"], env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    ans = json.loads(p.stdout)
+    assert "Crimean peninsula in 2014" in ans["citations"][0]["quote"]
+    assert ans["note"].startswith("The LLM could not answer (the LLM server answered HTTP 503")
