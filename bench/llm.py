@@ -47,10 +47,14 @@ class Stats(logging.Handler):
 
 
 def cited_share(text: str, citations: int) -> float:
-    """Share of the answer's sentences that end with valid [n] markers."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z“\"])", text) if s.strip()]
-    ok = [s for s in sentences if (m := re.findall(r"\[(\d+)\]", s)) and all(1 <= int(n) <= citations for n in m)]
-    return len(ok) / len(sentences) if sentences else 1.0
+    """Share of the answer's stretches of text that end in valid [n] markers: the text
+    between markers is what each marker cites (an extractive quote may hold several
+    sentences under one marker); text after the last marker is uncited."""
+    parts = re.split(r"((?:\s*\[\d+\])+)", text)
+    stretches = [(parts[i], parts[i + 1] if i + 1 < len(parts) else "") for i in range(0, len(parts), 2)]
+    claims = [(t, m) for t, m in stretches if re.search(r"[A-Za-z0-9]", t)]
+    ok = [1 for _, m in claims if m and all(1 <= int(n) <= citations for n in re.findall(r"\d+", m))]
+    return len(ok) / len(claims) if claims else 1.0
 
 
 def run(a: Assistant, questions: list[dict], label: str, show: bool) -> dict:
@@ -58,7 +62,7 @@ def run(a: Assistant, questions: list[dict], label: str, show: bool) -> dict:
     log = logging.getLogger("newsqa.llm")
     log.addHandler(stats)
     log.setLevel(logging.DEBUG)
-    correct, shares, times, fallbacks = 0, [], [], 0
+    correct, own, shares, times, fallbacks = 0, 0, [], [], 0
     for q in questions:
         t0 = time.perf_counter()
         ans = a.ask(q["question"], history=q["history"])
@@ -66,7 +70,9 @@ def run(a: Assistant, questions: list[dict], label: str, show: bool) -> dict:
         text = ans.text.lower()
         ok = (not ans.refused and any(k.lower() in text for k in q["answer_keys"])) if q["answerable"] else ans.refused
         correct += ok
-        fallbacks += "extractive answer" in ans.note
+        fell_back = "extractive answer" in ans.note
+        fallbacks += fell_back
+        own += ok and q["answerable"] and not fell_back  # answered right in the writer's own words
         if not ans.refused:
             shares.append(cited_share(ans.text, len(ans.citations)))
         if show:
@@ -75,6 +81,7 @@ def run(a: Assistant, questions: list[dict], label: str, show: bool) -> dict:
     t = stats.total
     row = {
         "writer": label, "correct": f"{correct}/{len(questions)}",
+        "answerable right, own words": f"{own}/{sum(q['answerable'] for q in questions)}",
         "cited sentences": f"{100 * sum(shares) / max(1, len(shares)):.0f}%",
         "s/answer p50": f"{sorted(times)[len(times) // 2]:.2f}", "s/answer max": f"{max(times):.2f}",
         "fallbacks": fallbacks,
@@ -100,6 +107,7 @@ def main() -> None:
     base.add([ROOT / "corpus"])
     questions = [json.loads(line) for line in (ROOT / "bench/questions_llm.jsonl").read_text().splitlines()]
     print(f"corpus: {len(base.store.versions())} articles; {len(questions)} questions")
+    base.search("warm up the model and the lexical index")
     rows = [run(base, questions, "extractive", args.show)]
     writers = [(f"llamacpp {g.name}", {"llm": "llamacpp", "llm_gguf": g}) for g in args.gguf]
     if args.url:

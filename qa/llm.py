@@ -168,16 +168,16 @@ class LlamaCppChat:
     def _load(self):
         if self._model is not None:
             return self._model
+        if self.path is None:
+            raise LLMError("NEWSQA_LLM=llamacpp needs NEWSQA_LLM_GGUF, the path of a .gguf model file")
+        if not self.path.is_file():
+            raise LLMError(f"no GGUF model file at {self.path}")
         try:
             import llama_cpp
         except ImportError:
             raise LLMError(
                 "NEWSQA_LLM=llamacpp needs llama-cpp-python: pip install 'newsqa[llamacpp]' (it compiles llama.cpp)"
             ) from None
-        if self.path is None:
-            raise LLMError("NEWSQA_LLM=llamacpp needs NEWSQA_LLM_GGUF, the path of a .gguf model file")
-        if not self.path.is_file():
-            raise LLMError(f"no GGUF model file at {self.path}")
         try:
             self._model = llama_cpp.Llama(
                 model_path=str(self.path), n_ctx=self.settings.llm_context,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -210,16 +209,21 @@ def test_unreachable_server_falls_back_with_a_note(llm):
     assert "cannot reach the LLM server" in a.check_llm()
 
 
-def test_missing_llamacpp_extra_or_model_file_falls_back_with_a_note(llm, monkeypatch, tmp_path):
+def test_missing_llamacpp_extra_falls_back_with_a_note(llm, monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # as if llama-cpp-python were not installed
-    a = llm(llm="llamacpp", llm_gguf=tmp_path / "model.gguf")
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+    a = llm(llm="llamacpp", llm_gguf=model)
     ans = a.ask(FRANCE)
     assert "“positive sign”" in ans.text and "pip install 'newsqa[llamacpp]'" in ans.note
     assert len(a.check_llm().splitlines()) == 1
-    monkeypatch.undo()
-    pytest.importorskip("llama_cpp")  # with the extra installed: the missing file is named
-    b = llm(llm="llamacpp", llm_gguf=Path(tmp_path / "missing.gguf"))
-    assert f"no GGUF model file at {tmp_path / 'missing.gguf'}" in b.ask(FRANCE).note
+
+
+def test_unset_or_missing_model_falls_back_with_a_note(llm, tmp_path):
+    missing = tmp_path / "missing.gguf"
+    assert f"no GGUF model file at {missing}" in llm(llm="llamacpp", llm_gguf=missing).ask(FRANCE).note
+    assert "needs NEWSQA_LLM_GGUF" in llm(llm="llamacpp", llm_gguf=None).ask(FRANCE).note
+    assert "needs NEWSQA_LLM_URL" in llm(llm_url=None).ask(FRANCE).note
 
 
 def test_api_key_is_sent_as_a_bearer_token(llm, fake):
