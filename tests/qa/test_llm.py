@@ -287,3 +287,13 @@ def test_support_threshold_separates_our_calibration_claims(base):
         if (score >= threshold) != item["supported"] and not item.get("hard"):
             wrong.append((round(score, 2), item["claim"]))
     assert wrong == []
+
+
+def test_invented_quotation_is_left_out_though_its_words_are_in_the_article(llm, fake):
+    a = llm()
+    fake.script("“There are signs from Moscow that diplomacy should continue,” Jens Stoltenberg said [1]. "
+                "“We are waiting for the Russian Federation to say no to the withdrawal,” Stoltenberg added [1].")
+    ans = a.ask("What did Stoltenberg say about Moscow?")
+    check_citations(a, ans)
+    assert ans.text.startswith("“There are signs from Moscow") and "waiting" not in ans.text
+    assert ans.unsupported == ["“We are waiting for the Russian Federation to say no to the withdrawal,” Stoltenberg added."]
