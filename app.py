@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import os
 import secrets
 import sys
@@ -22,7 +23,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from fastapi import Depends, FastAPI, HTTPException, Request  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
-from fastapi.responses import JSONResponse  # noqa: E402
+from fastapi.responses import JSONResponse, StreamingResponse  # noqa: E402
 from fastapi.security import HTTPBasic, HTTPBasicCredentials  # noqa: E402
 from pydantic import BaseModel, Field  # noqa: E402
 
@@ -143,6 +144,20 @@ def build_api(assistant, settings) -> FastAPI:
     def ask(body: AskBody) -> dict[str, Any]:
         history = [tuple(h) if isinstance(h, list) else h for h in body.history]
         return assistant.ask(body.question, history=history, filters=body.filters).to_dict()
+
+    @api.post("/api/ask/stream", response_class=StreamingResponse)
+    def ask_stream(body: AskBody) -> StreamingResponse:
+        """Newline-delimited JSON: {"text": ...} for each checked piece an LLM writes,
+        then {"answer": <the /api/ask object>}. Bad input is a 4xx before the stream."""
+        history = [tuple(h) if isinstance(h, list) else h for h in body.history]
+        items = assistant.ask_stream(body.question, history=history, filters=body.filters)
+
+        def lines():
+            for item in items:
+                obj = {"text": item} if isinstance(item, str) else {"answer": item.to_dict()}
+                yield json.dumps(obj, ensure_ascii=False) + "\n"
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
 
     @api.post("/api/search")
     def search(body: SearchBody) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,12 +105,23 @@ class RemoteAssistant:
     def delete(self, article_id: str) -> None:
         self._call("DELETE", f"/api/articles/{article_id}")
 
-    def ask(self, question: str, history=None, filters=None) -> Answer:
+    @staticmethod
+    def _ask_body(question: str, history, filters) -> dict[str, Any]:
         hist = [list(h) if isinstance(h, tuple) else h for h in history or []]
-        return Answer.from_dict(self._call("POST", "/api/ask", json={"question": question, "history": hist, "filters": filters}))
+        return {"question": question, "history": hist, "filters": filters}
 
-    def ask_stream(self, question: str, history=None, filters=None):
-        yield self.ask(question, history, filters)
+    def ask(self, question: str, history=None, filters=None) -> Answer:
+        return Answer.from_dict(self._call("POST", "/api/ask", json=self._ask_body(question, history, filters)))
+
+    def ask_stream(self, question: str, history=None, filters=None) -> Iterator[str | Answer]:
+        with self.client.stream("POST", "/api/ask/stream", json=self._ask_body(question, history, filters)) as r:
+            if r.status_code >= 400:
+                r.read()
+                raise (NotFound if r.status_code == 404 else BadRequest)(r.json().get("error", f"HTTP {r.status_code}"))
+            for line in r.iter_lines():
+                if line.strip():
+                    item = json.loads(line)
+                    yield item["text"] if "text" in item else Answer.from_dict(item["answer"])
 
     def search(self, query: str, k: int = 10, filters=None) -> list[Passage]:
         return [Passage.from_dict(p) for p in self._call("POST", "/api/search", json={"query": query, "k": k, "filters": filters})]

@@ -281,8 +281,13 @@ def fake_llm():
 
 
 @pytest.fixture(scope="module")
-def llm_server(tmp_path_factory, fake_llm):
-    base, proc = start_app(tmp_path_factory.mktemp("app-llm"), NEWSQA_LLM="openai", NEWSQA_LLM_URL=fake_llm.url)
+def llm_home(tmp_path_factory):
+    return tmp_path_factory.mktemp("app-llm")
+
+
+@pytest.fixture(scope="module")
+def llm_server(llm_home, fake_llm):
+    base, proc = start_app(llm_home, NEWSQA_LLM="openai", NEWSQA_LLM_URL=fake_llm.url)
     yield base
     proc.terminate()
     proc.wait(timeout=30)
@@ -328,3 +333,30 @@ def test_web_chat_streams_checked_sentences_then_falls_back_on_error(llm_server,
     text = _text(chat[-1]["content"])
     assert "positive sign" in text and "The LLM could not answer (the LLM server answered HTTP 500" in text
     assert "Gabriel Attal" in sources
+
+
+def test_rest_stream_sends_checked_pieces_then_the_answer(llm_server, fake_llm):
+    fake_llm.script(f"{FIRST} {SECOND}")
+    with httpx.stream("POST", f"{llm_server}/api/ask/stream", json={"question": "When did Russia annex Crimea?"}, timeout=60) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
+        items = [json.loads(line) for line in r.iter_lines() if line.strip()]
+    pieces = [i["text"] for i in items[:-1]]
+    assert pieces[0] == FIRST and len(pieces) == 2
+    assert items[-1]["answer"]["answer"] == "".join(pieces) and items[-1]["answer"]["citations"]
+    bad = httpx.post(f"{llm_server}/api/ask/stream", json={"question": "   "})
+    assert bad.status_code == 400 and "empty" in bad.json()["error"]
+
+
+def test_cli_streams_through_the_app_that_owns_the_store(llm_server, llm_home, fake_llm):
+    from tests.fake_llm import Reply
+
+    reply = Reply(f"{FIRST} {SECOND}", pause_after=len(FIRST.split()) + 1)
+    fake_llm.script(reply)
+    env = dict(os.environ, NEWSQA_HOME=str(llm_home))
+    p = subprocess.Popen([sys.executable, "-m", "qa.cli", "ask", "When did Russia annex Crimea?"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.read(len(FIRST)) == FIRST and not reply.gate.is_set()  # via the app's /api/ask/stream
+    reply.gate.set()
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0 and "working through it" in err
+    assert "100,000" in out and "[2]" in out
