@@ -5,14 +5,7 @@ Never imports ``qa``: data flows from here to there, not back.
 
 from .article import Article, canonical_url, parse_date
 from .ingest import Indexer, IngestReport
-from .loaders import (
-    Failure,
-    Loaded,
-    LoadError,
-    article_from_record,
-    load_paths,
-    parse_bytes,
-)
+from .loaders import Failure, LoadError, Loaded, article_from_record, load_paths, parse_bytes
 from .settings import Settings
 from .store import ChromaStore, StoreError
 
