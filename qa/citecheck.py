@@ -135,6 +135,7 @@ class CitationChecker:
         self._numbers: dict[tuple[str, int, int], int] = {}
         self.unsupported: list[str] = []
         self.refused = False
+        self._said: set[str] = set()
         # what the model wrote, before checking: claims, how many its own markers
         # supported ("as cited"), how many another passage did, how many nothing did
         self.stats: Counter[str] = Counter()
@@ -218,8 +219,8 @@ class CitationChecker:
                     self.stats["markers pointing nowhere"] += 1
         claim = " ".join(_BULLET.sub("", MARKER.sub(" ", sentence)).split())
         claim = re.sub(r"\s+([.,;:!?])", r"\1", claim)
-        if not claim or _FILLER.match(claim):
-            return None
+        if not claim or _FILLER.match(claim) or flatten(claim) in self._said:
+            return None  # no claim, or one already made (small models repeat themselves)
         if is_refusal(claim):
             self.refused = True
             return None
@@ -234,6 +235,7 @@ class CitationChecker:
             self.unsupported.append(claim)
             return None
         self.stats["as cited" if {s.n for s in chosen} <= set(cited) else "cited anew"] += 1
+        self._said.add(flatten(claim))
         marks = "".join(f"[{self._cite(s)}]" for s in chosen)
         end = _TERMINAL.search(claim)
         text = f"{claim[: end.start()]} {marks}{end.group(1)}" if end else f"{claim} {marks}"

@@ -102,6 +102,13 @@ def test_markers_that_point_nowhere_are_dropped_and_uncited_sentences_get_a_cita
     assert any("100,000" in c.quote for c in ans.citations)
 
 
+def test_a_repeated_sentence_is_kept_once(llm, fake):
+    a = llm()
+    once = "Russia annexed the Crimean peninsula in 2014 [1]."
+    fake.script(" ".join([once] * 4))
+    assert a.ask("When did Russia annex Crimea?").text == once
+
+
 def test_answer_without_markers_is_matched_to_its_supporting_sentence(llm, fake):
     a = llm()
     fake.script("France saw a positive sign in the withdrawal of Russian troops from the border with Ukraine, "
