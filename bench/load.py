@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.loadgen import ask_load  # noqa: E402
+
 DATA = ROOT.parent / "shared/data/multihop-rag"
 
 

@@ -42,6 +42,8 @@ _REFUSES = re.compile(
     re.I,
 )
 _FILLER = re.compile(r"^(?:sure|certainly|of course|ok(?:ay)?|yes|no|here is (?:the|my) answer|here'?s what i found)\W*$", re.I)
+_QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\.\.\.\])\s*")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
@@ -57,10 +59,6 @@ def numbers(text: str) -> set[str]:
     found = {m.group().replace(",", "").rstrip(".") for m in _NUMBER.finditer(text)}
     found |= {_NUMBER_WORDS[m.group().lower()] for m in _NUMBER_WORD.finditer(text)}
     return found
-
-
-_QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
-_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\.\.\.\])\s*")
 
 
 def flatten(text: str) -> str:
