@@ -2,12 +2,15 @@
 over every committed chunk, each prefixed with its article's header line.
 
 Local Chroma has no sparse index, so this is derived state, rebuilt from the chunks
-held in Chroma whenever the store's generation token changes (whoever wrote).
+held in Chroma whenever the store's generation token changes (whoever wrote), and kept
+on disk so that the next process start on the same articles loads it instead.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,6 +68,34 @@ class LexicalIndex:
             stokens = bm25s.tokenize(sentences, stopwords=_stopwords(), stemmer=idx._stem, show_progress=False)
             idx._sent_bm25 = bm25s.BM25()
             idx._sent_bm25.index(stokens, show_progress=False)
+        return idx
+
+    def save(self, folder: Path) -> None:
+        """Write the index into ``folder`` (which must not exist yet): the chunks as
+        JSON and bm25s's own array files, no pickle."""
+        folder.mkdir(parents=True)
+        with open(folder / "chunks.json", "w", encoding="utf-8") as f:
+            json.dump({"ids": self.ids, "texts": self.texts, "metas": self.metas}, f)
+        if self._bm25 is not None:
+            self._bm25.save(str(folder / "chunks"), show_progress=False)
+            self._sent_bm25.save(str(folder / "sentences"), show_progress=False)
+            np.save(folder / "sentence_offsets.npy", self._sent_offsets)
+
+    @classmethod
+    def load(cls, folder: Path, generation: str) -> LexicalIndex:
+        """An index written by ``save``; its BM25 arrays are memory-mapped."""
+        import bm25s
+
+        with open(folder / "chunks.json", encoding="utf-8") as f:
+            data = json.load(f)
+        idx = cls(generation, data["ids"], data["texts"], data["metas"])
+        idx.source_keys = np.array([m.get("source_key", "") for m in idx.metas], dtype=object)
+        idx.timestamps = np.array([m.get("published_ts", 0) for m in idx.metas], dtype=np.int64)
+        idx._stem = _stemmer()
+        if idx.ids:
+            idx._bm25 = bm25s.BM25.load(str(folder / "chunks"), mmap=True, show_progress=False)
+            idx._sent_bm25 = bm25s.BM25.load(str(folder / "sentences"), mmap=True, show_progress=False)
+            idx._sent_offsets = np.load(folder / "sentence_offsets.npy")
         return idx
 
     def __len__(self) -> int:

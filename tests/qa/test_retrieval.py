@@ -4,6 +4,7 @@ import pytest
 
 from qa import BadRequest
 from qa.query import analyse, find_days, outlet_aliases
+from tests.conftest import CORPUS
 
 
 def test_search_returns_exact_passages(news):
@@ -68,3 +69,26 @@ def test_unknown_outlet_and_impossible_date(news):
 def test_control_characters_and_odd_unicode_in_questions(news):
     ans = news.ask("What\x00 did\u200b France\x1b say about the withdrawal?\u202e")
     assert not ans.refused and "Gabriel Attal" in ans.citations[0].quote
+
+
+def test_lexical_index_is_kept_on_disk_for_the_next_start(make_assistant, embedder, monkeypatch):
+    """A process start on unchanged articles loads the saved index instead of reading
+    every chunk back from Chroma; any change of the articles makes a new one."""
+    from index import Settings
+    from qa import Assistant
+
+    a = make_assistant()
+    a.add([CORPUS])
+    before = [(p.chunk_id, round(p.score, 5)) for p in a.search("Kuleba withdrawal", 5)]
+    root = a.settings.home / "lexical" / a.settings.collection
+    saved = [p.name for p in root.iterdir()]
+    assert len(saved) == 1
+
+    b = Assistant(Settings(home=a.settings.home), store=a.store, embedder=embedder)
+    monkeypatch.setattr(b.store, "iter_chunks", lambda: (_ for _ in ()).throw(AssertionError("rebuilt from Chroma")))
+    assert [(p.chunk_id, round(p.score, 5)) for p in b.search("Kuleba withdrawal", 5)] == before
+    monkeypatch.undo()
+
+    b.add_articles([{"title": "Harbour news", "body": "The harbour council approved a new ferry timetable on Monday."}])
+    assert b.search("ferry timetable", 1)[0].article.title == "Harbour news"
+    assert [p.name for p in root.iterdir()] != saved and len(list(root.iterdir())) == 1
