@@ -3,7 +3,9 @@
 The model's [n] markers are claims about where a sentence comes from; they are checked,
 not trusted. For each sentence of the answer:
 
-- markers that point to no passage are dropped;
+- markers that point to no passage are dropped; "According to the passage, X" becomes
+  "X", and sentences about the passages rather than the news ("The passage discusses
+  ...") or repeated ones are dropped;
 - the sentence is matched to the sentences of its cited passages (one sentence, or two
   adjacent ones): it is supported when they hold enough of its idf-weighted words and
   every number it states, every quotation word for word, and their article every
@@ -42,6 +44,16 @@ _REFUSES = re.compile(
     re.I,
 )
 _FILLER = re.compile(r"^(?:sure|certainly|of course|ok(?:ay)?|yes|no|here is (?:the|my) answer|here'?s what i found)\W*$", re.I)
+_SOURCES = r"(?:(?:the|this|these)\s+(?:given\s+|provided\s+)?(?:passages?|articles?|sources?|texts?|context)|passages?)"
+# "According to the passage, ...", "According to [2], ...", "The article says that ...":
+# the claim is what follows
+_SOURCE_FRAME = re.compile(
+    rf"^(?:according\s+to\s*(?:{_SOURCES}\s*,?|,)\s*|{_SOURCES}\s+(?:only\s+)?(?:says?|states?|mentions?|reports?|"
+    r"notes?|explains?|shows?|indicates?|suggests?)\s+that\s+)",
+    re.I,
+)
+# sentences about the passages rather than the news ("The passage discusses ...")
+_ABOUT_SOURCES = re.compile(r"^(?:(?:the|this|these)\s+(?:given\s+|provided\s+)?(?:passages?|articles?|texts?|context)|passages?)\b", re.I)
 _QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\.\.\.\])\s*")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -217,8 +229,11 @@ class CitationChecker:
                     self.stats["markers pointing nowhere"] += 1
         claim = " ".join(_BULLET.sub("", MARKER.sub(" ", sentence)).split())
         claim = re.sub(r"\s+([.,;:!?])", r"\1", claim)
-        if not claim or _FILLER.match(claim) or flatten(claim) in self._said:
-            return None  # no claim, or one already made (small models repeat themselves)
+        frame = _SOURCE_FRAME.match(claim)  # "According to the passage, X" -> "X"
+        if frame and len(claim) > frame.end():
+            claim = claim[frame.end()].upper() + claim[frame.end() + 1 :]
+        if not claim or _FILLER.match(claim) or _ABOUT_SOURCES.match(claim) or flatten(claim) in self._said:
+            return None  # no claim about the news, or one already made (small models repeat themselves)
         if is_refusal(claim):
             self.refused = True
             return None

@@ -109,6 +109,17 @@ def test_a_repeated_sentence_is_kept_once(llm, fake):
     assert a.ask("When did Russia annex Crimea?").text == once
 
 
+def test_sentences_about_the_passages_are_not_claims(llm, fake):
+    a = llm()
+    fake.script("The passage discusses Russia and Crimea [1]. According to [1], Russia annexed the Crimean "
+                "peninsula in 2014. The article says that more than 100,000 Russian troops were deployed near the "
+                "borders with Ukraine [1].")
+    ans = a.ask("What has Russia done in Ukraine since 2014?")
+    check_citations(a, ans)
+    assert ans.text.startswith("Russia annexed the Crimean peninsula in 2014 [1]. More than 100,000 Russian troops")
+    assert "passage" not in ans.text.lower() and "article" not in ans.text.lower() and ans.unsupported == []
+
+
 def test_answer_without_markers_is_matched_to_its_supporting_sentence(llm, fake):
     a = llm()
     fake.script("France saw a positive sign in the withdrawal of Russian troops from the border with Ukraine, "
