@@ -23,8 +23,6 @@ class LLMError(RuntimeError):
 
 
 class ChatModel(Protocol):
-    name: str
-
     def stream(self, messages: Messages, max_tokens: int) -> Iterator[str]:
         """The reply's text, piece by piece."""
         ...
@@ -58,7 +56,6 @@ class OpenAIChat:
 
         self.settings = settings
         self.url = settings.llm_url
-        self.name = f"{settings.llm_model or 'default model'} at {self.url}"
         headers = {}
         if settings.llm_api_key is not None:
             headers["Authorization"] = f"Bearer {settings.llm_api_key.get_secret_value()}"
@@ -162,7 +159,6 @@ class LlamaCppChat:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.path = settings.llm_gguf
-        self.name = self.path.name if self.path else "GGUF model"
         self._model = None
 
     def _load(self):
