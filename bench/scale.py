@@ -6,8 +6,10 @@ The chunks of an existing store (DIR, e.g. MultiHop-RAG's 7,508) are copied --co
 times with perturbed text (a few words swapped per chunk) and perturbed
 embeddings (Gaussian noise, renormalised), under new article ids: no model runs, the
 embeddings were computed once at ingestion. The synthetic data is cached in WORKDIR.
-Each store is then opened by a fresh process that builds the lexical index and runs
-100 searches; it prints the build time, search p50/p95 and its resident memory.
+Each store is then opened by two fresh processes in turn, each running 100 searches
+after 10 for warm-up: the first builds the lexical index from Chroma and saves it in its
+NEWSQA_HOME, the next loads that copy. Each prints the time until the index is ready and
+until the first search is done, search p50/p95 and its resident memory.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+START = time.perf_counter()
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared/data/multihop-rag"
@@ -84,7 +88,9 @@ def measure(settings_json: str) -> None:
     a.retriever.snapshot()
     build_s = time.perf_counter() - t0
     queries = [q["query"] for q in json.loads((DATA / "MultiHopRAG.json").read_text("utf-8"))][::23][:110]
-    for q in queries[:10]:
+    a.search(queries[0], 10)
+    first_s = time.perf_counter() - START
+    for q in queries[1:10]:
         a.search(q, 10)
     times = []
     for q in queries[10:]:
@@ -93,7 +99,7 @@ def measure(settings_json: str) -> None:
         times.append(time.perf_counter() - t)
     times.sort()
     rss_now = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    print(json.dumps({"chunks": a.store.count_chunks(), "index_build_s": round(build_s, 1),
+    print(json.dumps({"chunks": a.store.count_chunks(), "index_ready_s": round(build_s, 1), "first_search_s": round(first_s, 1),
                       "search_p50_ms": round(1000 * times[len(times) // 2], 1),
                       "search_p95_ms": round(1000 * times[int(0.95 * (len(times) - 1))], 1),
                       "rss_mb": round(rss_now), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
@@ -139,13 +145,16 @@ def main() -> None:
             (work / "server.done").write_text("ok")
             print(f"built the server store in {time.perf_counter() - t:.0f} s")
         for name, cfg in (("embedded", embedded), ("server", served)):
-            out = subprocess.run([sys.executable, __file__, "--measure", json.dumps(cfg)], capture_output=True, text=True)
-            line = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr[-500:]
-            extra = ""
-            if name == "server":
-                status = Path(f"/proc/{server.pid}/status").read_text()
-                extra = "  chroma server " + next(x for x in status.splitlines() if x.startswith("VmRSS")).split(":")[1].strip()
-            print(f"{name:9} {line}{extra}")
+            # the first start builds the lexical index and saves it; the next one loads it
+            shutil.rmtree(Path(cfg["home"]) / "lexical", ignore_errors=True)
+            for start in ("first start", "next start"):
+                out = subprocess.run([sys.executable, __file__, "--measure", json.dumps(cfg)], capture_output=True, text=True)
+                line = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr[-500:]
+                extra = ""
+                if name == "server":
+                    status = Path(f"/proc/{server.pid}/status").read_text()
+                    extra = "  chroma server " + next(x for x in status.splitlines() if x.startswith("VmRSS")).split(":")[1].strip()
+                print(f"{name:9} {start:11} {line}{extra}")
     finally:
         server.terminate()
         server.wait(timeout=60)

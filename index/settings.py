@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -56,22 +56,14 @@ class Settings(BaseSettings):
     llm_context: int = Field(4096, ge=512, description="context window for a local GGUF model")
     llm_threads: int = Field(0, ge=0, description="CPU threads for a local GGUF model; 0 = all cores")
 
-    @field_validator("chroma_url")
+    @field_validator("chroma_url", "llm_url")
     @classmethod
-    def _url(cls, v: str | None) -> str | None:
+    def _url(cls, v: str | None, info: ValidationInfo) -> str | None:
         if v in (None, ""):
             return None
         if not v.startswith(("http://", "https://")):
-            raise ValueError("NEWSQA_CHROMA_URL must look like http://host:port")
-        return v.rstrip("/")
-
-    @field_validator("llm_url")
-    @classmethod
-    def _llm_url(cls, v: str | None) -> str | None:
-        if v in (None, ""):
-            return None
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("NEWSQA_LLM_URL must look like http://host:port/v1")
+            example = {"chroma_url": "http://host:port", "llm_url": "http://host:port/v1"}[info.field_name]
+            raise ValueError(f"NEWSQA_{info.field_name.upper()} must look like {example}")
         return v.rstrip("/")
 
     @property

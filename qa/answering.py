@@ -8,6 +8,7 @@ the exact span of the article body it quotes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .evidence import (
@@ -61,6 +62,10 @@ class Answerer:
 
     def ask(self, question: str, history: list, filters: Filters) -> Answer:
         return self.write(self.gather(question, history, filters))
+
+    def stream(self, question: str, history: list, filters: Filters) -> Iterator[Answer]:
+        """The same interface as the LLM writer's: here the Answer comes whole."""
+        yield self.ask(question, history, filters)
 
     def gather(
         self, question: str, history: list, filters: Filters, condensed: tuple[str, str | None] | None = None,

@@ -173,7 +173,4 @@ class Assistant:
         it), then the ``Answer`` itself, always last. Bad input raises before the first item."""
         from .filters import parse_filters
 
-        q, f, h = self.check_question(question), parse_filters(filters), list(history or [])
-        if hasattr(self.answerer, "stream"):
-            return self.answerer.stream(q, h, f)
-        return iter([self.answerer.ask(q, h, f)])
+        return self.answerer.stream(self.check_question(question), list(history or []), parse_filters(filters))

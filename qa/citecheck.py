@@ -170,7 +170,10 @@ class CitationChecker:
                 p = unit[0].passage
                 start, end = unit[0].start, unit[-1].end
                 text = p.text[start - p.start : end - p.start]
-                spans.append(Span(n, p, start, end, frozenset(self.terms(text)), frozenset(numbers(text)), len(unit) > 1, article_text[p.article.id], flatten(text)))
+                # the terms evidence scoring already found in each sentence
+                terms = frozenset().union(*(s.terms or self.terms(s.text) for s in unit))
+                spans.append(Span(n, p, start, end, terms, frozenset(numbers(text)), len(unit) > 1,
+                                  article_text[p.article.id], flatten(text)))
         return spans
 
     # -- streaming ----------------------------------------------------------------

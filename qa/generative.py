@@ -46,10 +46,7 @@ class GenerativeAnswerer:
             yield self.extractive.write(ev)
             return
         passages = ev.passages[: self.passages]
-        chosen = {id(p) for p in passages}
-        checker = CitationChecker(
-            passages, [s for s in ev.sentences if id(s.passage) in chosen], ev.lexical.query_terms, ev.lexical.idf,
-        )
+        checker = CitationChecker(passages, ev.sentences, ev.lexical.query_terms, ev.lexical.idf)  # it keeps their sentences
         messages = answer_messages(question, ev.question, passages)
         try:
             for delta in self.model.stream(messages, self.max_tokens):

@@ -43,6 +43,12 @@ class LexicalIndex:
     _sent_bm25: Any = None
     _sent_offsets: np.ndarray | None = None  # first sentence of each chunk
 
+    def _derive(self) -> None:
+        """Per-chunk arrays for filtering and steering, read off the metadata."""
+        self.source_keys = np.array([m.get("source_key", "") for m in self.metas], dtype=object)
+        self.timestamps = np.array([m.get("published_ts", 0) for m in self.metas], dtype=np.int64)
+        self._stem = _stemmer()
+
     @classmethod
     def build(cls, generation: str, rows: list[tuple[str, str, dict[str, Any]]]) -> LexicalIndex:
         import bm25s
@@ -51,9 +57,7 @@ class LexicalIndex:
         idx.ids = [r[0] for r in rows]
         idx.texts = [r[1] for r in rows]
         idx.metas = [r[2] for r in rows]
-        idx.source_keys = np.array([m.get("source_key", "") for m in idx.metas], dtype=object)
-        idx.timestamps = np.array([m.get("published_ts", 0) for m in idx.metas], dtype=np.int64)
-        idx._stem = _stemmer()
+        idx._derive()
         if rows:
             corpus = [f"{m.get('header', '')}\n{t}" for t, m in zip(idx.texts, idx.metas)]
             tokens = bm25s.tokenize(corpus, stopwords=_stopwords(), stemmer=idx._stem, show_progress=False)
@@ -89,9 +93,7 @@ class LexicalIndex:
         with open(folder / "chunks.json", encoding="utf-8") as f:
             data = json.load(f)
         idx = cls(generation, data["ids"], data["texts"], data["metas"])
-        idx.source_keys = np.array([m.get("source_key", "") for m in idx.metas], dtype=object)
-        idx.timestamps = np.array([m.get("published_ts", 0) for m in idx.metas], dtype=np.int64)
-        idx._stem = _stemmer()
+        idx._derive()
         if idx.ids:
             idx._bm25 = bm25s.BM25.load(str(folder / "chunks"), mmap=True, show_progress=False)
             idx._sent_bm25 = bm25s.BM25.load(str(folder / "sentences"), mmap=True, show_progress=False)
