@@ -23,6 +23,7 @@ import numpy as np
 
 from .article import Article
 from .chunking import Chunk
+from . import vectors
 from .settings import Settings
 
 MAX_BATCH = 5000  # Chroma takes at most 5,461 records per call
@@ -38,6 +39,7 @@ class ArticleWrite:
     article: Article
     chunks: list[Chunk]
     embeddings: np.ndarray
+    sentence_embeddings: list[np.ndarray] | None = None  # per chunk, one row per sentence
 
 
 def chunk_id(article_id: str, version: str, index: int) -> str:
@@ -172,7 +174,8 @@ class ChromaStore:
         for w in batch:
             a = w.article
             aid, version = a.id, a.version
-            for c, v in zip(w.chunks, w.embeddings):
+            sentence_vecs = w.sentence_embeddings or [None] * len(w.chunks)
+            for c, v, sv in zip(w.chunks, w.embeddings, sentence_vecs):
                 ids.append(chunk_id(aid, version, c.index))
                 docs.append(c.text)
                 vecs.append(v)
@@ -182,6 +185,7 @@ class ChromaStore:
                         "title": a.title, "source": a.source, "source_key": source_key(a.source),
                         "published_ts": a.published_ts, "header": a.header(),
                         "sentences": c.sentence_field(),
+                        vectors.FIELD: vectors.pack(sv) if sv is not None else "",
                     }
                 )
         for i in range(0, len(ids), MAX_BATCH):

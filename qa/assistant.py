@@ -115,7 +115,7 @@ class Assistant:
         """The extractive answerer, or the LLM writer (which falls back to it) when
         ``NEWSQA_LLM`` names one."""
         if self._answerer is None:
-            from .answering import Answerer
+            from .reader import Answerer
             from .llm import make_chat_model
 
             extractive = Answerer(self.retriever)
