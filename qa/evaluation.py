@@ -116,7 +116,7 @@ def main(args) -> int:
     from .assistant import Assistant
 
     if args.suite == "qa":
-        report = qa_file(Assistant.open(Settings()), Path(args.file))
+        report = qa_file(Assistant.open(Settings.load()), Path(args.file))
         if args.json:
             print(json.dumps(report, indent=2))
         else:
@@ -127,7 +127,7 @@ def main(args) -> int:
         return 0
 
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="newsqa-eval-"))
-    a = Assistant.open(Settings(home=home))
+    a = Assistant.open(Settings.load(home=home))
     t0 = time.perf_counter()
     report = a.add([args.corpus])
     print(f"corpus: added {report.added}, unchanged {report.unchanged}, failed {len(report.failed)} "
