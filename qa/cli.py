@@ -178,6 +178,7 @@ def cmd_eval(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from .web import server  # light: its heavy imports are inside functions
+
     p = argparse.ArgumentParser(prog="newsqa", description="Ask questions about news articles; answers cite their passages.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -231,9 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--home", default=None, help="scratch data directory (kept, so reruns skip embedding)")
     m.add_argument("--mode", choices=["hybrid", "bm25", "dense", "fusion", "fusion+sentence", "fusion+sentence+steer"], default="hybrid")
     m.add_argument("--json", action="store_true")
-    q = esub.add_parser("qa", help="answer-key recall, citation validity, refusal accuracy of a JSONL question file")
+    m = esub.add_parser("answers", help="MultiHop-RAG through ask: gold facts in the cited quotes, refusals")
+    m.add_argument("--corpus", required=True)
+    m.add_argument("--queries", required=True)
+    m.add_argument("--split", choices=["dev", "test", "all"], default="all",
+                   help="dev: every fifth query (what the reader was tuned on); test: the rest")
+    m.add_argument("--limit", type=int, default=None)
+    m.add_argument("--home", default=None, help="scratch data directory (kept, so reruns skip embedding)")
+    m.add_argument("--json", action="store_true")
+    q = esub.add_parser("qa", help="answer-key recall, refusals, follow-ups, citation validity of a JSONL question file")
     q.add_argument("file")
     q.add_argument("--json", action="store_true")
+    q.add_argument("-v", "--verbose", action="store_true", help="print every question answered wrongly")
     sp.set_defaults(func=cmd_eval)
     return p
 
