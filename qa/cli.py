@@ -23,11 +23,13 @@ def _assistant():
     embedded store takes one writer process), else a local Assistant."""
     from index import Settings
 
-    settings = Settings()
-    from .remote import RemoteAssistant, running_app
+    from .web.server import running_app
 
+    settings = Settings.load()
     url = running_app(settings)
     if url:
+        from .web.remote import RemoteAssistant
+
         print(f"newsqa: the app at {url} owns this data directory; working through it", file=sys.stderr)
         return RemoteAssistant(settings, url)
     from .assistant import Assistant
@@ -141,7 +143,7 @@ def cmd_search(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from .errors import BadRequest
+    from .errors import NewsqaError
 
     a = _assistant()
     history: list[tuple[str, str]] = []
@@ -155,7 +157,7 @@ def cmd_chat(args) -> int:
             break
         try:
             ans = _ask_and_show(a, q, history, _filters(args), args.json)
-        except BadRequest as exc:
+        except NewsqaError as exc:
             print(f"error: {exc}")
             continue
         history.append((q, ans.text))
@@ -163,10 +165,9 @@ def cmd_chat(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    import app
+    from .web import server
 
-    argv = (["--host", args.host] if args.host else []) + (["--port", str(args.port)] if args.port else [])
-    return app.main(argv)
+    return server.serve(server.settings_from(args))
 
 
 def cmd_eval(args) -> int:
@@ -176,6 +177,8 @@ def cmd_eval(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .web import server  # light: its heavy imports are inside functions
+
     p = argparse.ArgumentParser(prog="newsqa", description="Ask questions about news articles; answers cite their passages.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -216,9 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     filt(sp)
     sp.set_defaults(func=cmd_chat)
 
-    sp = sub.add_parser("serve", help="start the web app (chat, corpus, REST API)")
-    sp.add_argument("--host", default=None)
-    sp.add_argument("--port", type=int, default=None)
+    sp = sub.add_parser("serve", help="start the web app (chat, corpus, REST API); same as python app.py")
+    server.add_arguments(sp)
     sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("eval", help="benchmarks: multihop retrieval metrics, or a QA question file")
@@ -247,26 +249,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; every ``NewsqaError`` becomes one line on stderr and its exit code."""
     args = build_parser().parse_args(argv)
-    from pydantic import ValidationError
-
-    from .errors import BadRequest, NotFound
+    from .errors import NewsqaError
 
     try:
         return int(args.func(args) or 0)
-    except (BadRequest, NotFound) as exc:
-        return _fail(str(exc))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        return _fail(f"bad setting NEWSQA_{str(err['loc'][0]).upper()}: {err['msg']}")
+    except NewsqaError as exc:
+        return _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
-    except Exception as exc:
-        from index import StoreError
-
-        if isinstance(exc, StoreError):
-            return _fail(str(exc))
-        raise
 
 
 if __name__ == "__main__":

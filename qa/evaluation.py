@@ -249,7 +249,7 @@ def _load_store(args):
     from .assistant import Assistant
 
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="newsqa-eval-"))
-    a = Assistant.open(Settings(home=home))
+    a = Assistant.open(Settings.load(home=home))
     t0 = time.perf_counter()
     report = a.add([args.corpus])
     print(f"corpus: added {report.added}, unchanged {report.unchanged}, failed {len(report.failed)} "
@@ -263,7 +263,7 @@ def main(args) -> int:
     from .assistant import Assistant
 
     if args.suite == "qa":
-        report = qa_file(Assistant.open(Settings()), Path(args.file), progress=not args.json)
+        report = qa_file(Assistant.open(Settings.load()), Path(args.file), progress=not args.json)
         if args.json:
             print(json.dumps(report, indent=2, ensure_ascii=False))
         else:
