@@ -80,7 +80,7 @@ class Answerer:
             why = " No article matches the filters." if not filters.is_empty() else ""
             return Evidence(standalone, [], [], lex, REFUSAL + why, parsed=q)
         units = units_of(passages, lex, snap.positions)
-        terms, weights = question_terms(q, lex)
+        terms, weights = question_terms(standalone, lex, units)
         qvec = self.retriever.embedder.embed_query(standalone)
         score_units(units, q, standalone, terms, weights, qvec, lex, cfg)
         ev = Evidence(standalone, passages, units, lex, parsed=q)
@@ -157,7 +157,7 @@ class Answerer:
             return None
         if vec is None:
             vec = self.retriever.embedder.embed_query(part.text)
-        terms, weights = question_terms(sub, lex)
+        terms, weights = question_terms(part.text, lex, cands)
         score_units(cands, sub, part.text, terms, weights, vec, lex, cfg)
         best = max(cands, key=lambda u: u.score)
         return best if best.relevance >= cfg.min_part_relevance else None
@@ -240,7 +240,7 @@ def _narrow(filters: Filters, part: Part, q: Question) -> Filters:
         until = min(until, day.end) if until else day.end
         if since > until:
             since, until = filters.since, filters.until
-    return Filters(sources, since, until)
+    return Filters(sources=sources, since=since, until=until)
 
 
 def _in_part(u: Unit, part: Part, q: Question) -> bool:
