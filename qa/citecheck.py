@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from index.chunking import sentence_spans
 
 from .reader.evidence import has_term
-from .reader.names import mentions, words
+from .reader.names import mentions
+from .reader.names import words as name_words
 from .reader.questions import proper_names
 from .reader.sentences import Unit as Sentence
 from .schema import REFUSAL, Answer, Citation, Passage
@@ -278,7 +279,7 @@ class CitationChecker:
             have = set().union(*(s.numbers for s in spans), *(numbers(s.passage.article.published_at) for s in spans))
             if not wanted <= have:
                 return 0.0
-            context = words(" . ".join({s.context for s in spans}))
+            context = name_words(" . ".join({s.context for s in spans}))
             if not all(mentions(context, e) for e in names):
                 return 0.0
             if quoted and not all(any(q in s.flat for s in spans) for q in quoted):

@@ -30,7 +30,7 @@ from .attribution import speaker_neighbour
 from .evidence import ReaderConfig, Verdict, decide, missing_names, question_terms, score_units
 from .followup import Condensed, condense
 from .names import mentions, words
-from .questions import Kind, Part, Question, analyse_question
+from .questions import Kind, Part, Question, analyse_question, unknown_outlets
 from .sentences import Unit, units_of
 
 
@@ -72,6 +72,9 @@ class Answerer:
         snap = self.retriever.snapshot()
         lex = snap.lexical
         q = analyse_question(c.asked, analyse(c.asked, snap.aliases))
+        foreign = unknown_outlets(c.asked, q.info)
+        if foreign:
+            return Evidence(standalone, [], [], lex, f"{REFUSAL} None of them is from {' or '.join(foreign)}.", parsed=q)
         prefer: set[str] = set()
         if c.previous:
             prefer = {p.article.id for p in self.retriever.search(c.previous, 3, filters)}

@@ -315,3 +315,36 @@ def _one_key_per_span(mentions: list[tuple[tuple[int, int], str]]) -> list[tuple
         if not out or out[-1][0] != span:
             out.append((span, key))
     return out
+
+
+# naming where something was published: "an article by X", "a X report", "X's piece",
+# "reported by X". A name in that place that is no outlet in the store means the
+# question is about articles the store does not have.
+_PUBLISHED = r"(?:article|articles|piece|story|stories|op-ed|column|coverage|segment|blog|post|newsletter|report|analysis|preview|roundup|round-up|review|forecast|editorial)"
+_OUTLET = r"(?P<x>(?:[Tt]he\s+)?[A-Z][\w&.'’-]*(?:\s+(?:of\s+|&\s+)?[A-Z][\w&.'’-]*){0,4})"
+_PUBLISHER = [
+    re.compile(rf"\b{_PUBLISHED}\s+(?:by|from|in)\s+{_OUTLET}"),
+    re.compile(rf"\b(?:an?|the)\s+{_OUTLET}(?<!'s)(?<!’s)\s+{_PUBLISHED}\b"),
+    # "the EU's report" is a document, "the Guardian's piece" an article: possessives
+    # count with the words of journalism only
+    re.compile(rf"{_OUTLET}(?:'s|’s)\s+(?:article|piece|story|op-ed|column|coverage|blog|newsletter|preview|roundup|editorial)\b"),
+    re.compile(rf"\b(?:reported|published|written|covered)\s+(?:by|in)\s+{_OUTLET}"),
+]
+
+
+def unknown_outlets(text: str, info: QueryInfo) -> list[str]:
+    """Names the question gives as where something was published that are not outlets
+    in the store ("an article by The Times of India" when no article is from it)."""
+    known = [span for span, _ in info.outlet_mentions]
+    out: list[str] = []
+    for pattern in _PUBLISHER:
+        for m in pattern.finditer(text):
+            a, b = m.span("x")
+            name = m.group("x").removesuffix("'s").removesuffix("’s").strip()
+            first = name.split()[0].lower() if name.split() else ""
+            if any(s < b and a < e for s, e in known) or first in NOT_NAMES and first != "the":
+                continue
+            if len(name.split()) == 1 and name.lower() in NOT_NAMES:
+                continue
+            out.append(name)
+    return list(dict.fromkeys(out))

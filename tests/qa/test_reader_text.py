@@ -116,3 +116,13 @@ def test_kind_strengths():
     q2 = analyse_question(text, analyse(text, {}))
     assert fits(Kind.PERSON, "The club appointed Mick Farrant in June.", q2) == 1.0
     assert fits(Kind.PERSON, "The club appointed a new coach in June.", q2) == 0.0
+
+
+def test_outlets_the_store_does_not_have_are_found():
+    from qa.reader.questions import unknown_outlets
+
+    aliases = {"the verge": ["the verge"], "verge": ["the verge"]}
+    text = "Considering an article by The Times of India and a Bloomberg report, what did The Verge's piece say in October?"
+    assert unknown_outlets(text, analyse(text, aliases)) == ["The Times of India", "Bloomberg"]
+    text = "What did the Verge piece published on November 5 say about the EU's report?"
+    assert unknown_outlets(text, analyse(text, aliases)) == []
