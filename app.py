@@ -189,10 +189,28 @@ def build_api(assistant, settings) -> FastAPI:
             payload = await request.json()
         except Exception:
             raise BadRequest("the body must be a JSON article, an array of articles, or a multipart file upload") from None
+        if isinstance(payload, dict) and ("url" in payload or "urls" in payload) and not (
+                {"body", "text", "content"} & payload.keys()):
+            return await _add_urls(payload)
         records = payload if isinstance(payload, list) else [payload]
         if not records:
             raise BadRequest("no articles given")
         return assistant.add_articles(records).to_dict()
+
+    async def _add_urls(payload: dict[str, Any]) -> dict[str, Any]:
+        """{"url": "..."} or {"urls": [...]}: fetched off the event loop, public
+        addresses only unless NEWSQA_FETCH_ALLOW_PRIVATE=1."""
+        from starlette.concurrency import run_in_threadpool
+
+        urls = payload.get("urls", [payload.get("url")] if "url" in payload else [])
+        if isinstance(urls, str):
+            urls = [urls]
+        if not isinstance(urls, list) or not urls or not all(isinstance(u, str) and u.strip() for u in urls):
+            raise BadRequest("url must be a non-empty string (or urls a list of them)")
+        if len(urls) > 100:
+            raise BadRequest(f"{len(urls)} URLs in one request; the limit is 100")
+        report = await run_in_threadpool(assistant.add_urls, urls, None, bool(settings.fetch_allow_private))
+        return report.to_dict()
 
     @api.delete("/api/articles/{article_id}")
     def delete(article_id: str) -> dict[str, Any]:

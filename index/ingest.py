@@ -34,6 +34,13 @@ class IngestReport:
     article_ids: list[str] = field(default_factory=list)
     chunks: int = 0
 
+    def merge(self, other: IngestReport) -> IngestReport:
+        """The two reports of one user action (e.g. files and URLs) as one."""
+        return IngestReport(
+            self.added + other.added, self.updated + other.updated, self.unchanged + other.unchanged,
+            self.failed + other.failed, self.article_ids + other.article_ids, self.chunks + other.chunks,
+        )
+
     @property
     def ok(self) -> bool:
         return not self.failed

@@ -76,6 +76,19 @@ class Assistant:
         with self._write_lock:
             return self.indexer.add_loaded(loaded, progress)
 
+    def add_urls(self, urls: Iterable[str], progress=None, allow_private: bool | None = None) -> IngestReport:
+        """Fetch news pages and add their articles (keyed by canonical URL). Each URL
+        that cannot be fetched or read is one line in ``failed``; the rest go in.
+        Private and loopback addresses are refused unless ``allow_private`` (default:
+        the ``NEWSQA_FETCH_ALLOW_PRIVATE`` setting)."""
+        from index.fetch import fetch_articles
+
+        if isinstance(urls, str):
+            urls = [urls]
+        loaded = fetch_articles(list(urls), self.settings, allow_private)  # no lock held while fetching
+        with self._write_lock:
+            return self.indexer.add_loaded(loaded, progress)
+
     def add_loaded(self, loaded: Loaded, progress=None) -> IngestReport:
         with self._write_lock:
             return self.indexer.add_loaded(loaded, progress)

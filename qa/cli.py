@@ -50,7 +50,18 @@ def cmd_add(args) -> int:
         bar.n = done
         bar.refresh()
 
-    report = a.add(args.paths, progress)
+    from index.fetch import split_inputs
+
+    paths, urls = split_inputs(args.paths)
+    report = a.add(paths, progress) if paths else None
+    if urls:
+        from index import Settings
+
+        # the CLI runs as its user, on its user's machine: private addresses are allowed
+        # unless NEWSQA_FETCH_ALLOW_PRIVATE=0 says otherwise (the web doors refuse them)
+        allow = Settings().fetch_allow_private is not False
+        fetched = a.add_urls(urls, progress, allow_private=allow)
+        report = fetched if report is None else report.merge(fetched)
     bar.close()
     if args.json:
         _print_json(report.to_dict())
@@ -184,8 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--since", help="published on or after this date (YYYY-MM-DD)")
         sp.add_argument("--until", help="published on or before this date (YYYY-MM-DD)")
 
-    sp = sub.add_parser("add", help="add article files or folders (.txt .md .html .json .jsonl)")
-    sp.add_argument("paths", nargs="+")
+    sp = sub.add_parser("add", help="add article files, folders (.txt .md .html .json .jsonl) or news page URLs")
+    sp.add_argument("paths", nargs="+", metavar="PATH|URL")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_add)
 

@@ -99,6 +99,19 @@ class RemoteAssistant:
             report.failed += [Failure(f["source"], f["reason"]) for f in got["failed"]]
         return report
 
+    def add_urls(self, urls, progress=None, allow_private: bool | None = None) -> IngestReport:
+        """Pages are fetched here, with this process's address policy, and their
+        articles sent to the app (as files are)."""
+        from index.fetch import fetch_articles
+
+        loaded = fetch_articles(list(urls), self.settings, allow_private)
+        report = IngestReport(failed=list(loaded.failures))
+        if loaded.articles:
+            got = self._call("POST", "/api/articles", json=[_record(a) for a in loaded.articles])
+            report.added, report.updated, report.unchanged = got["added"], got["updated"], got["unchanged"]
+            report.failed += [Failure(f["source"], f["reason"]) for f in got["failed"]]
+        return report
+
     def articles(self) -> list[dict[str, Any]]:
         return self._call("GET", "/api/articles")
 
