@@ -94,10 +94,11 @@ class Assistant:
             return self.indexer.add_loaded(loaded, progress)
 
     def articles(self) -> list[dict[str, Any]]:
-        """Stored articles (id, title, source, url, published_at, author, chunks), newest first."""
+        """Stored articles (id, title, source, url, published_at, author, chunks, folded_into: the
+        story this wire copy was folded into, or ""), newest first."""
         rows = self.store.list_articles()
         rows.sort(key=lambda r: (r.get("published_ts", 0), r.get("title", "")), reverse=True)
-        keep = ("id", "title", "source", "url", "published_at", "author", "category", "chunks")
+        keep = ("id", "title", "source", "url", "published_at", "author", "category", "chunks", "folded_into")
         return [{k: r.get(k, "") for k in keep} for r in rows]
 
     def article(self, article_id: str) -> dict[str, Any]:
@@ -108,7 +109,7 @@ class Assistant:
 
     def delete(self, article_id: str) -> None:
         with self._write_lock:
-            if not self.store.delete(article_id):
+            if not self.indexer.delete(article_id):
                 raise NotFound(f"no article with id {article_id!r}")
 
     def is_empty(self) -> bool:
