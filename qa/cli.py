@@ -173,6 +173,86 @@ def cmd_chat(args) -> int:
     return 0
 
 
+def _feed_state():
+    """Feed state needs no model and no store (except on a Chroma server, where it lives)."""
+    from index import Settings
+    from index.feeds import FeedState, Watcher
+
+    settings = Settings()
+    return settings, Watcher(settings, target=None, state=FeedState.open(settings))
+
+
+def cmd_feeds(args) -> int:
+    from index.feeds import FeedError
+
+    settings, watcher = _feed_state()
+    try:
+        if args.action == "add":
+            # the CLI runs as its user: private addresses allowed unless NEWSQA_FETCH_ALLOW_PRIVATE=0
+            feed = watcher.add_feed(args.url, args.name or "", allow_private=settings.fetch_allow_private is not False)
+            if args.json:
+                _print_json(feed.public())
+            else:
+                print(f"following {feed.name!r} ({feed.url}), id {feed.id}; `newsqa watch` polls it")
+        elif args.action == "remove":
+            feed = watcher.remove_feed(args.url)
+            print(json.dumps({"removed": feed.id}) if args.json else f"no longer following {feed.url}")
+        else:
+            rows = [f.public() for f in watcher.feeds()]
+            if args.json:
+                _print_json(rows)
+                return 0
+            for r in rows:
+                last = r["last_poll"][:16].replace("T", " ") or "never polled"
+                err = f"  error: {r['last_error']}" if r["last_error"] else ""
+                print(f"{r['id']}  {r['name'][:30]:30}  {last:16}  {r['new_articles']:4} new  {r['url']}{err}")
+            print(f"{len(rows)} feeds", file=sys.stderr)
+    except FeedError as exc:
+        return _fail(str(exc))
+    return 0
+
+
+def _show_poll(rep, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(rep.to_dict(), ensure_ascii=False), flush=True)
+        return
+    if rep.status == "failed":
+        print(f"{rep.feed}: failed: {rep.error}", flush=True)
+        return
+    if rep.status == "not modified":
+        print(f"{rep.feed}: not modified", flush=True)
+        return
+    print(f"{rep.feed}: {rep.entries} entries, {rep.skipped} already stored, added {rep.added}, updated {rep.updated}, "
+          f"folded {rep.folded}, from the feed's text {len(rep.from_feed_text)}, failed {len(rep.failed)}", flush=True)
+    if rep.note:
+        print(f"  note: {rep.note}", file=sys.stderr)
+    for f in rep.from_feed_text:
+        print(f"  feed text used: {f.source}: {f.reason}", file=sys.stderr)
+    for f in rep.failed:
+        print(f"  failed: {f.source}: {f.reason}", file=sys.stderr)
+
+
+def cmd_watch(args) -> int:
+    import threading
+
+    from index import Settings
+    from index.feeds import FeedState, Watcher
+
+    settings = Settings()
+    a = _assistant()
+    store = getattr(a, "store", None)
+    watcher = Watcher(settings, a, FeedState.open(settings, getattr(store, "client", None)))
+    if not watcher.feeds():
+        return _fail("no feeds followed yet; add one with `newsqa feeds add URL`")
+    if args.once:
+        reports = watcher.poll(progress=lambda r: _show_poll(r, args.json))
+        return 1 if any(r.status == "failed" for r in reports) else 0
+    every = args.every or settings.watch_every
+    print(f"newsqa: polling {len(watcher.feeds())} feeds every {every:g} minutes (Ctrl-C to stop)", file=sys.stderr)
+    watcher.run(every, threading.Event(), progress=lambda r: _show_poll(r, args.json))
+    return 0
+
+
 def cmd_serve(args) -> int:
     import app
 
@@ -226,6 +306,25 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     filt(sp)
     sp.set_defaults(func=cmd_chat)
+
+    sp = sub.add_parser("feeds", help="follow RSS/Atom feeds: add URL [--name N] | list | remove URL")
+    fsub = sp.add_subparsers(dest="action", required=True, metavar="ACTION")
+    f = fsub.add_parser("add", help="follow a feed (it is fetched once now to check it)")
+    f.add_argument("url")
+    f.add_argument("--name", help="what to call it (default: the feed's own title)")
+    f.add_argument("--json", action="store_true")
+    f = fsub.add_parser("list", help="followed feeds, with their last poll, new articles and last error")
+    f.add_argument("--json", action="store_true")
+    f = fsub.add_parser("remove", help="stop following a feed (its articles stay)")
+    f.add_argument("url", help="the feed's URL or id")
+    f.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_feeds)
+
+    sp = sub.add_parser("watch", help="poll the followed feeds and add their new articles")
+    sp.add_argument("--every", type=float, default=None, metavar="MINUTES", help="minutes between polls (default 30)")
+    sp.add_argument("--once", action="store_true", help="poll once and exit")
+    sp.add_argument("--json", action="store_true", help="one JSON report per feed and poll")
+    sp.set_defaults(func=cmd_watch)
 
     sp = sub.add_parser("serve", help="start the web app (chat, corpus, REST API)")
     sp.add_argument("--host", default=None)

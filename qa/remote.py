@@ -99,18 +99,22 @@ class RemoteAssistant:
             report.failed += [Failure(f["source"], f["reason"]) for f in got["failed"]]
         return report
 
+    def add_loaded(self, loaded, progress=None) -> IngestReport:
+        """Articles read or fetched here, sent to the app (the feed watcher uses this)."""
+        report = IngestReport(failed=list(loaded.failures))
+        if loaded.articles:
+            got = self._call("POST", "/api/articles", json=[_record(a) for a in loaded.articles])
+            report.added, report.updated, report.unchanged = got["added"], got["updated"], got["unchanged"]
+            report.folded = got.get("folded", 0)
+            report.failed += [Failure(f["source"], f["reason"]) for f in got["failed"]]
+        return report
+
     def add_urls(self, urls, progress=None, allow_private: bool | None = None) -> IngestReport:
         """Pages are fetched here, with this process's address policy, and their
         articles sent to the app (as files are)."""
         from index.fetch import fetch_articles
 
-        loaded = fetch_articles(list(urls), self.settings, allow_private)
-        report = IngestReport(failed=list(loaded.failures))
-        if loaded.articles:
-            got = self._call("POST", "/api/articles", json=[_record(a) for a in loaded.articles])
-            report.added, report.updated, report.unchanged = got["added"], got["updated"], got["unchanged"]
-            report.failed += [Failure(f["source"], f["reason"]) for f in got["failed"]]
-        return report
+        return self.add_loaded(fetch_articles(list(urls), self.settings, allow_private))
 
     def articles(self) -> list[dict[str, Any]]:
         return self._call("GET", "/api/articles")

@@ -8,6 +8,7 @@ import email.utils
 import hashlib
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
@@ -22,6 +23,7 @@ class Resource:
     etag: bool = False  # answer If-None-Match with 304
     last_modified: str | None = None  # answer If-Modified-Since with 304
     chunked: bool = False  # no Content-Length: the size is only known by reading
+    delay: float = 0.0  # seconds before answering (to see how many requests run at once)
 
 
 class NewsServer:
@@ -32,6 +34,9 @@ class NewsServer:
         self.hits: list[str] = []
         self.conditional: list[str] = []  # paths answered 304
         self.host_headers: list[str] = []
+        self.active = 0
+        self.max_active = 0
+        self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,6 +49,13 @@ class NewsServer:
                 server.hits.append(self.path)
                 server.host_headers.append(self.headers.get("Host", ""))
                 res = server.routes.get(self.path)
+                if res is not None and res.delay:
+                    with server._lock:
+                        server.active += 1
+                        server.max_active = max(server.max_active, server.active)
+                    time.sleep(res.delay)
+                    with server._lock:
+                        server.active -= 1
                 if res is None:
                     self._send(404, b"<h1>Not here</h1>", "text/html")
                     return
