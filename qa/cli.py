@@ -244,6 +244,8 @@ def cmd_watch(args) -> int:
     watcher = Watcher(settings, a, FeedState.open(settings, getattr(store, "client", None)))
     if not watcher.feeds():
         return _fail("no feeds followed yet; add one with `newsqa feeds add URL`")
+    if hasattr(a, "embedder"):  # load the model while the first poll fetches pages, not after
+        threading.Thread(target=lambda: (a.embedder.model, a.indexer.counter), daemon=True).start()
     if args.once:
         reports = watcher.poll(progress=lambda r: _show_poll(r, args.json))
         return 1 if any(r.status == "failed" for r in reports) else 0

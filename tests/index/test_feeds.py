@@ -294,3 +294,34 @@ def test_feed_parsing_and_text():
            '<item rdf:about="https://x.example/1"><title>One</title><link>https://x.example/1</link></item></rdf:RDF>')
     title, entries, _ = parse_feed(rdf.encode(), "https://x.example/rdf")
     assert title == "R" and [e.link for e in entries] == ["https://x.example/1"]
+
+
+def test_cli_feeds_add_list_watch_remove(site, tmp_path):
+    """The commands as a user runs them, each its own process, state in NEWSQA_HOME."""
+    import os
+    import subprocess
+    import sys
+
+    serve_rss(site, 2)
+    env = dict(os.environ, NEWSQA_HOME=str(tmp_path / "home"), NEWSQA_FETCH_TIMEOUT="3")
+
+    def newsqa(*args):
+        return subprocess.run([sys.executable, "-m", "qa.cli", *args], env=env, capture_output=True, text=True,
+                              timeout=300)
+
+    p = newsqa("feeds", "add", site.url("/feed.xml"), "--name", "Harbour", "--json")
+    assert p.returncode == 0, p.stderr
+    fid = json.loads(p.stdout)["id"]
+    p = newsqa("feeds", "add", site.url("/nothing.xml"))
+    assert p.returncode == 2 and "404 Not Found" in p.stderr
+    p = newsqa("watch", "--once")
+    assert p.returncode == 0, p.stderr
+    assert "added 2" in p.stdout
+    rows = json.loads(newsqa("feeds", "list", "--json").stdout)
+    assert [(r["id"], r["name"], r["new_articles"], r["last_error"]) for r in rows] == [(fid, "Harbour", 2, "")]
+    assert rows[0]["last_poll"]
+    p = newsqa("watch", "--once", "--json")
+    assert json.loads(p.stdout)["status"] == "not modified"
+    assert newsqa("feeds", "remove", fid).returncode == 0
+    assert json.loads(newsqa("feeds", "list", "--json").stdout) == []
+    assert len(json.loads(newsqa("list", "--json").stdout)) == 2  # its articles stay
