@@ -217,6 +217,10 @@ def build_api(assistant, settings) -> FastAPI:
         assistant.delete(article_id)
         return {"deleted": article_id}
 
+    from qa.web.feeds import build_router as feeds_router
+
+    api.include_router(feeds_router(assistant, settings))
+
     @api.get("/api/health")
     def health() -> dict[str, Any]:
         return {"status": "ok", "articles": len(assistant.store.versions()), "chunks": assistant.store.count_chunks(),
@@ -279,7 +283,8 @@ def build_ui(assistant, settings):
         return [[r["id"], r["title"], r["source"], (r["published_at"] or "")[:10], r["chunks"]] for r in assistant.articles()]
 
     def _report_rows(report) -> list[list[str]]:
-        rows = [["added", str(report.added), ""], ["updated", str(report.updated), ""], ["unchanged", str(report.unchanged), ""]]
+        rows = [["added", str(report.added), ""], ["updated", str(report.updated), ""], ["unchanged", str(report.unchanged), ""],
+                ["folded", str(report.folded), "wire copies: another outlet carrying a stored story"]]
         rows += [["failed", f.source, f.reason] for f in report.failed]
         return rows
 
@@ -354,6 +359,9 @@ def build_ui(assistant, settings):
             result = gr.Dataframe(headers=["result", "file", "reason"], label="Result", elem_id="result")
             table = gr.Dataframe(headers=["id", "title", "outlet", "date", "chunks"], value=articles_table,
                                  label="Articles", elem_id="articles")
+            from qa.web.feeds import corpus_links
+
+            corpus_links(assistant, settings, result, table, articles_table, _report_rows)
             with gr.Row():
                 del_id = gr.Textbox(label="Article id to delete")
                 del_btn = gr.Button("Delete", variant="stop")
@@ -396,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="newsqa serve", description="Run the newsqa web app and REST API.")
     p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1, or NEWSQA_HOST)")
     p.add_argument("--port", type=int, default=None, help="port (default 7860, or NEWSQA_PORT)")
+    p.add_argument("--watch", action="store_true", help="poll the followed feeds in the app (every NEWSQA_WATCH_EVERY minutes)")
     args = p.parse_args(argv)
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings(**overrides)
@@ -420,10 +429,17 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://{host}:{settings.port}"
     if not settings.chroma_url:
         write_lock(settings, url)  # other processes on this data directory go through us
+    stop_watch = None
+    if args.watch:
+        from qa.web.feeds import start_watcher
+
+        stop_watch = start_watcher(assistant, settings)
     print(f"newsqa: serving on {url}/ (REST API under /api, docs at /docs)", file=sys.stderr)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     finally:
+        if stop_watch is not None:
+            stop_watch.set()
         remove_lock(settings)
     return 0
 

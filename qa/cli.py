@@ -173,42 +173,31 @@ def cmd_chat(args) -> int:
     return 0
 
 
-def _feed_state():
-    """Feed state needs no model and no store (except on a Chroma server, where it lives)."""
-    from index import Settings
-    from index.feeds import FeedState, Watcher
-
-    settings = Settings()
-    return settings, Watcher(settings, target=None, state=FeedState.open(settings))
-
-
 def cmd_feeds(args) -> int:
-    from index.feeds import FeedError
+    from index import Settings
 
-    settings, watcher = _feed_state()
-    try:
-        if args.action == "add":
-            # the CLI runs as its user: private addresses allowed unless NEWSQA_FETCH_ALLOW_PRIVATE=0
-            feed = watcher.add_feed(args.url, args.name or "", allow_private=settings.fetch_allow_private is not False)
-            if args.json:
-                _print_json(feed.public())
-            else:
-                print(f"following {feed.name!r} ({feed.url}), id {feed.id}; `newsqa watch` polls it")
-        elif args.action == "remove":
-            feed = watcher.remove_feed(args.url)
-            print(json.dumps({"removed": feed.id}) if args.json else f"no longer following {feed.url}")
+    a = _assistant()
+    if args.action == "add":
+        # the CLI runs as its user: private addresses allowed unless NEWSQA_FETCH_ALLOW_PRIVATE=0
+        allow = Settings().fetch_allow_private is not False
+        feed = a.add_feed(args.url, args.name or "", allow_private=allow)
+        if args.json:
+            _print_json(feed)
         else:
-            rows = [f.public() for f in watcher.feeds()]
-            if args.json:
-                _print_json(rows)
-                return 0
-            for r in rows:
-                last = r["last_poll"][:16].replace("T", " ") or "never polled"
-                err = f"  error: {r['last_error']}" if r["last_error"] else ""
-                print(f"{r['id']}  {r['name'][:30]:30}  {last:16}  {r['new_articles']:4} new  {r['url']}{err}")
-            print(f"{len(rows)} feeds", file=sys.stderr)
-    except FeedError as exc:
-        return _fail(str(exc))
+            print(f"following {feed['name']!r} ({feed['url']}), id {feed['id']}; `newsqa watch` polls it")
+    elif args.action == "remove":
+        feed = a.remove_feed(args.url)
+        print(json.dumps({"removed": feed["id"]}) if args.json else f"no longer following {feed['url']}")
+    else:
+        rows = a.feeds()
+        if args.json:
+            _print_json(rows)
+            return 0
+        for r in rows:
+            last = r["last_poll"][:16].replace("T", " ") or "never polled"
+            err = f"  error: {r['last_error']}" if r["last_error"] else ""
+            print(f"{r['id']}  {r['name'][:30]:30}  {last:16}  {r['new_articles']:4} new  {r['url']}{err}")
+        print(f"{len(rows)} feeds", file=sys.stderr)
     return 0
 
 
@@ -236,22 +225,18 @@ def cmd_watch(args) -> int:
     import threading
 
     from index import Settings
-    from index.feeds import FeedState, Watcher
 
-    settings = Settings()
     a = _assistant()
-    store = getattr(a, "store", None)
-    watcher = Watcher(settings, a, FeedState.open(settings, getattr(store, "client", None)))
-    if not watcher.feeds():
+    if not a.feeds():
         return _fail("no feeds followed yet; add one with `newsqa feeds add URL`")
     if hasattr(a, "embedder"):  # load the model while the first poll fetches pages, not after
         threading.Thread(target=lambda: (a.embedder.model, a.indexer.counter), daemon=True).start()
     if args.once:
-        reports = watcher.poll(progress=lambda r: _show_poll(r, args.json))
+        reports = a.poll_feeds(progress=lambda r: _show_poll(r, args.json))
         return 1 if any(r.status == "failed" for r in reports) else 0
-    every = args.every or settings.watch_every
-    print(f"newsqa: polling {len(watcher.feeds())} feeds every {every:g} minutes (Ctrl-C to stop)", file=sys.stderr)
-    watcher.run(every, threading.Event(), progress=lambda r: _show_poll(r, args.json))
+    every = args.every or Settings().watch_every
+    print(f"newsqa: polling {len(a.feeds())} feeds every {every:g} minutes (Ctrl-C to stop)", file=sys.stderr)
+    a.watch(every, threading.Event(), progress=lambda r: _show_poll(r, args.json))
     return 0
 
 
@@ -259,6 +244,7 @@ def cmd_serve(args) -> int:
     import app
 
     argv = (["--host", args.host] if args.host else []) + (["--port", str(args.port)] if args.port else [])
+    argv += ["--watch"] if args.watch else []
     return app.main(argv)
 
 
@@ -331,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("serve", help="start the web app (chat, corpus, REST API)")
     sp.add_argument("--host", default=None)
     sp.add_argument("--port", type=int, default=None)
+    sp.add_argument("--watch", action="store_true", help="also poll the followed feeds")
     sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("eval", help="benchmarks: multihop retrieval metrics, or a QA question file")
