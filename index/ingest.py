@@ -221,16 +221,16 @@ class Indexer:
                     continue
             if not group:
                 break
-            texts = [self.embed_text(a, c) for a, chunks, _ in group for c in chunks]
-            vecs = self.embedder.embed_documents(texts)
+            vecs, sentence_vecs = self.embed([(a, chunks) for a, chunks, _ in group])
             writes, offset = [], 0
             for a, chunks, _ in group:
+                end = offset + len(chunks)
                 sig = plan.signatures.get(a.id)
                 carriers = plan.carriers.get(a.id, []) + [carrier_ref(c) for c in plan.batch_folds.get(a.id, [])]
                 writes.append(ArticleWrite(
-                    a, chunks, vecs[offset : offset + len(chunks)], sig.encode() if sig else "",
-                    sig.bands(*self.lsh_params) if sig else [], carriers))
-                offset += len(chunks)
+                    a, chunks, vecs[offset:end], sentence_vecs[offset:end], signature=sig.encode() if sig else "",
+                    bands=sig.bands(*self.lsh_params) if sig else [], carriers=carriers))
+                offset = end
             self.store.write(writes)
             for _, _, existed in group:
                 if existed:
@@ -249,6 +249,16 @@ class Indexer:
         self.store.write_folded(folds)
         report.folded += len(folds)
         return report
+
+    def embed(self, items: Sequence[tuple[Article, list[Chunk]]]):
+        """Chunk vectors and, per chunk, its sentences' vectors, in one encode call."""
+        texts, spans = [], []
+        for a, chunks in items:
+            shift = len(a.header()) + 1 if a.header() else 0  # the sentences sit after the header line
+            for c in chunks:
+                texts.append(self.embed_text(a, c))
+                spans.append([(s + shift, e + shift) for s, e in c.sentences])
+        return self.embedder.embed_with_sentences(texts, spans)
 
     def delete(self, article_id: str) -> bool:
         """Remove an article. A carrier of a wire story leaves the story's list; a
@@ -277,10 +287,10 @@ class Indexer:
             )
             rest = carriers[1:]
             chunks = self.chunk(article)
-            vecs = self.embedder.embed_documents([self.embed_text(article, c) for c in chunks])
+            vecs, sentence_vecs = self.embed([(article, chunks)])
             sig = signature(article.body)
-            self.store.write([ArticleWrite(article, chunks, vecs, sig.encode() if sig else "",
-                                           sig.bands(*self.lsh_params) if sig else [], rest)])
+            self.store.write([ArticleWrite(article, chunks, vecs, sentence_vecs, signature=sig.encode() if sig else "",
+                                           bands=sig.bands(*self.lsh_params) if sig else [], carriers=rest)])
             self.store.set_folded_into([c["id"] for c in rest], article.id)
             break
         return self.store.delete(article_id)

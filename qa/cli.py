@@ -23,11 +23,13 @@ def _assistant():
     embedded store takes one writer process), else a local Assistant."""
     from index import Settings
 
-    settings = Settings()
-    from .remote import RemoteAssistant, running_app
+    from .web.server import running_app
 
+    settings = Settings.load()
     url = running_app(settings)
     if url:
+        from .web.remote import RemoteAssistant
+
         print(f"newsqa: the app at {url} owns this data directory; working through it", file=sys.stderr)
         return RemoteAssistant(settings, url)
     from .assistant import Assistant
@@ -59,7 +61,7 @@ def cmd_add(args) -> int:
 
         # the CLI runs as its user, on its user's machine: private addresses are allowed
         # unless NEWSQA_FETCH_ALLOW_PRIVATE=0 says otherwise (the web doors refuse them)
-        allow = Settings().fetch_allow_private is not False
+        allow = Settings.load().fetch_allow_private is not False
         fetched = a.add_urls(urls, progress, allow_private=allow)
         report = fetched if report is None else report.merge(fetched)
     bar.close()
@@ -152,7 +154,7 @@ def cmd_search(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from .errors import BadRequest
+    from .errors import NewsqaError
 
     a = _assistant()
     history: list[tuple[str, str]] = []
@@ -166,7 +168,7 @@ def cmd_chat(args) -> int:
             break
         try:
             ans = _ask_and_show(a, q, history, _filters(args), args.json)
-        except BadRequest as exc:
+        except NewsqaError as exc:
             print(f"error: {exc}")
             continue
         history.append((q, ans.text))
@@ -179,7 +181,7 @@ def cmd_feeds(args) -> int:
     a = _assistant()
     if args.action == "add":
         # the CLI runs as its user: private addresses allowed unless NEWSQA_FETCH_ALLOW_PRIVATE=0
-        allow = Settings().fetch_allow_private is not False
+        allow = Settings.load().fetch_allow_private is not False
         feed = a.add_feed(args.url, args.name or "", allow_private=allow)
         if args.json:
             _print_json(feed)
@@ -234,18 +236,16 @@ def cmd_watch(args) -> int:
     if args.once:
         reports = a.poll_feeds(progress=lambda r: _show_poll(r, args.json))
         return 1 if any(r.status == "failed" for r in reports) else 0
-    every = args.every or Settings().watch_every
+    every = args.every or Settings.load().watch_every
     print(f"newsqa: polling {len(a.feeds())} feeds every {every:g} minutes (Ctrl-C to stop)", file=sys.stderr)
     a.watch(every, threading.Event(), progress=lambda r: _show_poll(r, args.json))
     return 0
 
 
 def cmd_serve(args) -> int:
-    import app
+    from .web import server
 
-    argv = (["--host", args.host] if args.host else []) + (["--port", str(args.port)] if args.port else [])
-    argv += ["--watch"] if args.watch else []
-    return app.main(argv)
+    return server.serve(server.settings_from(args), watch=args.watch)
 
 
 def cmd_eval(args) -> int:
@@ -255,6 +255,8 @@ def cmd_eval(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .web import server  # light: its heavy imports are inside functions
+
     p = argparse.ArgumentParser(prog="newsqa", description="Ask questions about news articles; answers cite their passages.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -314,10 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="one JSON report per feed and poll")
     sp.set_defaults(func=cmd_watch)
 
-    sp = sub.add_parser("serve", help="start the web app (chat, corpus, REST API)")
-    sp.add_argument("--host", default=None)
-    sp.add_argument("--port", type=int, default=None)
-    sp.add_argument("--watch", action="store_true", help="also poll the followed feeds")
+    sp = sub.add_parser("serve", help="start the web app (chat, corpus, REST API); same as python app.py")
+    server.add_arguments(sp)
     sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("eval", help="benchmarks: multihop retrieval metrics, or a QA question file")
@@ -329,34 +329,33 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--home", default=None, help="scratch data directory (kept, so reruns skip embedding)")
     m.add_argument("--mode", choices=["hybrid", "bm25", "dense", "fusion", "fusion+sentence", "fusion+sentence+steer"], default="hybrid")
     m.add_argument("--json", action="store_true")
-    q = esub.add_parser("qa", help="answer-key recall, citation validity, refusal accuracy of a JSONL question file")
+    m = esub.add_parser("answers", help="MultiHop-RAG through ask: gold facts in the cited quotes, refusals")
+    m.add_argument("--corpus", required=True)
+    m.add_argument("--queries", required=True)
+    m.add_argument("--split", choices=["dev", "test", "all"], default="all",
+                   help="dev: every fifth query (what the reader was tuned on); test: the rest")
+    m.add_argument("--limit", type=int, default=None)
+    m.add_argument("--home", default=None, help="scratch data directory (kept, so reruns skip embedding)")
+    m.add_argument("--json", action="store_true")
+    q = esub.add_parser("qa", help="answer-key recall, refusals, follow-ups, citation validity of a JSONL question file")
     q.add_argument("file")
     q.add_argument("--json", action="store_true")
+    q.add_argument("-v", "--verbose", action="store_true", help="print every question answered wrongly")
     sp.set_defaults(func=cmd_eval)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; every ``NewsqaError`` becomes one line on stderr and its exit code."""
     args = build_parser().parse_args(argv)
-    from pydantic import ValidationError
-
-    from .errors import BadRequest, NotFound
+    from .errors import NewsqaError
 
     try:
         return int(args.func(args) or 0)
-    except (BadRequest, NotFound) as exc:
-        return _fail(str(exc))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        return _fail(f"bad setting NEWSQA_{str(err['loc'][0]).upper()}: {err['msg']}")
+    except NewsqaError as exc:
+        return _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
-    except Exception as exc:
-        from index import StoreError
-
-        if isinstance(exc, StoreError):
-            return _fail(str(exc))
-        raise
 
 
 if __name__ == "__main__":

@@ -13,12 +13,12 @@ import threading
 from collections.abc import Iterator
 from typing import Protocol
 
-from index import Settings
+from index import Settings, Unavailable
 
 Messages = list[dict[str, str]]
 
 
-class LLMError(RuntimeError):
+class LLMError(Unavailable):
     """The configured LLM cannot answer now (one line, fit to show the user)."""
 
 

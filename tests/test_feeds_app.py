@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.helpers import ROOT, free_port
 from tests.index.newsserver import NewsServer, article_html, rss
 from tests.test_app import CHROMIUM
 

@@ -43,6 +43,24 @@ def web_allows_private(settings) -> bool:
     return bool(settings.fetch_allow_private)
 
 
+MAX_URLS = 100
+
+
+def add_urls_body(assistant, settings, payload: dict[str, Any]) -> dict[str, Any]:
+    """``POST /api/articles`` with ``{"url": ...}`` or ``{"urls": [...]}`` (at most 100):
+    fetched with the web doors' address policy. Blocking: call it off the event loop."""
+    from ..errors import BadRequest
+
+    urls = payload.get("urls", [payload.get("url")] if "url" in payload else [])
+    if isinstance(urls, str):
+        urls = [urls]
+    if not isinstance(urls, list) or not urls or not all(isinstance(u, str) and u.strip() for u in urls):
+        raise BadRequest("url must be a non-empty string (or urls a list of them)")
+    if len(urls) > MAX_URLS:
+        raise BadRequest(f"{len(urls)} URLs in one request; the limit is {MAX_URLS}")
+    return assistant.add_urls(urls, None, allow_private=web_allows_private(settings)).to_dict()
+
+
 def build_router(assistant, settings) -> APIRouter:
     """``GET|POST /api/feeds``, ``DELETE /api/feeds/{id}``."""
     api = APIRouter(prefix="/api")

@@ -270,7 +270,7 @@ def test_at_most_a_few_requests_per_host_at_once(watcher, site):
 
 def test_feed_state_on_a_chroma_server(chroma_url, tmp_path):
     from index import Settings
-    from tests.conftest import unique_collection
+    from tests.helpers import unique_collection
 
     s = Settings(home=tmp_path, chroma_url=chroma_url, collection=unique_collection("f"))
     st = FeedState.open(s)

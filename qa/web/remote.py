@@ -2,74 +2,44 @@
 
 Chroma's embedded PersistentClient is not safe for two writer processes on one path (a
 second process does not even see the first one's new vectors). So the app records
-where it serves in ``NEWSQA_HOME/app.json``, and the CLI, finding a live app there,
-sends its work to the app's REST API: the app writes, and sees the new article at once.
-With a Chroma server (``NEWSQA_CHROMA_URL``) every process talks to the server instead.
+where it serves in ``NEWSQA_HOME/app.json`` (server.py), and the CLI, finding a live
+app there, sends its work to the app's REST API through ``RemoteAssistant``: the app
+writes, and sees the new article at once. With a Chroma server (``NEWSQA_CHROMA_URL``)
+every process talks to the server instead.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from index import IngestReport, Settings, load_paths
 from index.article import Article
 from index.loaders import Failure
 
-from .errors import BadRequest, NotFound
-from .schema import Answer, Passage
-
-LOCK = "app.json"
-
-
-def lock_path(settings: Settings) -> Path:
-    return settings.home / LOCK
-
-
-def write_lock(settings: Settings, url: str) -> None:
-    settings.home.mkdir(parents=True, exist_ok=True)
-    lock_path(settings).write_text(json.dumps({"url": url, "pid": os.getpid()}))
-
-
-def remove_lock(settings: Settings) -> None:
-    try:
-        if json.loads(lock_path(settings).read_text()).get("pid") == os.getpid():
-            lock_path(settings).unlink()
-    except (OSError, ValueError):
-        pass
-
-
-def running_app(settings: Settings) -> str | None:
-    """The URL of a live app serving this embedded data directory, else None."""
-    if settings.chroma_url:
-        return None
-    try:
-        info = json.loads(lock_path(settings).read_text())
-        os.kill(int(info["pid"]), 0)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    import httpx
-
-    try:
-        ok = httpx.get(f"{info['url']}/api/health", timeout=2, auth=_auth(settings)).status_code == 200
-    except httpx.HTTPError:
-        return None
-    return str(info["url"]) if ok else None
-
-
-def _auth(settings: Settings) -> tuple[str, str] | None:
-    if not settings.auth:
-        return None
-    user, _, pw = settings.auth.partition(":")
-    return user, pw
+from ..errors import BadRequest, NewsqaError, NotFound, Unavailable
+from ..schema import Answer, Passage
 
 
 def _record(a: Article) -> dict[str, Any]:
     return {"title": a.title, "body": a.body, "source": a.source, "url": a.url, "published_at": a.published_iso or None,
             "author": a.author, "category": a.category}
+
+
+def _filters_json(filters: Any) -> Any:
+    """Filters as JSON: a ``Filters`` model dumped, a dict or None as given."""
+    return filters.model_dump(mode="json") if hasattr(filters, "model_dump") else filters
+
+
+def _error(status: int, body: bytes) -> NewsqaError:
+    """The app's ``{"error": ...}`` answer as the error the app raised."""
+    try:
+        message = str(json.loads(body).get("error", f"HTTP {status}"))
+    except (ValueError, AttributeError):
+        message = f"the app answered HTTP {status}"
+    kind = NotFound if status == 404 else Unavailable if status >= 500 else BadRequest
+    return kind(message)
 
 
 class RemoteAssistant:
@@ -79,14 +49,12 @@ class RemoteAssistant:
         import httpx
 
         self.settings = settings
-        self.client = httpx.Client(base_url=url, timeout=600, auth=_auth(settings))
+        self.client = httpx.Client(base_url=url, timeout=600, auth=settings.login)
 
     def _call(self, method: str, path: str, **kw) -> Any:
         r = self.client.request(method, path, **kw)
-        if r.status_code == 404:
-            raise NotFound(r.json().get("error", "not found"))
         if r.status_code >= 400:
-            raise BadRequest(r.json().get("error", f"HTTP {r.status_code}"))
+            raise _error(r.status_code, r.content)
         return r.json()
 
     def add(self, paths, progress=None) -> IngestReport:
@@ -159,8 +127,7 @@ class RemoteAssistant:
 
     @staticmethod
     def _ask_body(question: str, history, filters) -> dict[str, Any]:
-        hist = [list(h) if isinstance(h, tuple) else h for h in history or []]
-        return {"question": question, "history": hist, "filters": filters}
+        return {"question": question, "history": list(history or []), "filters": _filters_json(filters)}
 
     def ask(self, question: str, history=None, filters=None) -> Answer:
         return Answer.from_dict(self._call("POST", "/api/ask", json=self._ask_body(question, history, filters)))
@@ -168,12 +135,12 @@ class RemoteAssistant:
     def ask_stream(self, question: str, history=None, filters=None) -> Iterator[str | Answer]:
         with self.client.stream("POST", "/api/ask/stream", json=self._ask_body(question, history, filters)) as r:
             if r.status_code >= 400:
-                r.read()
-                raise (NotFound if r.status_code == 404 else BadRequest)(r.json().get("error", f"HTTP {r.status_code}"))
+                raise _error(r.status_code, r.read())
             for line in r.iter_lines():
                 if line.strip():
                     item = json.loads(line)
                     yield item["text"] if "text" in item else Answer.from_dict(item["answer"])
 
     def search(self, query: str, k: int = 10, filters=None) -> list[Passage]:
-        return [Passage.from_dict(p) for p in self._call("POST", "/api/search", json={"query": query, "k": k, "filters": filters})]
+        body = {"query": query, "k": k, "filters": _filters_json(filters)}
+        return [Passage.from_dict(p) for p in self._call("POST", "/api/search", json=body)]
