@@ -46,7 +46,7 @@ from .loaders import Failure, Loaded, LoadError, article_from_record
 from .settings import Settings
 
 
-class FeedError(ValueError):
+class FeedError(LoadError):
     """A feed that cannot be added or found; the message is the one-line reason."""
 
 

@@ -43,8 +43,9 @@ ROBOTS_TYPES = frozenset({"text/plain"}) | HTML_TYPES
 _METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"}
 
 
-class FetchError(Exception):
-    """One URL that could not be fetched or read; the message is the one-line reason."""
+class FetchError(LoadError):
+    """One URL that could not be fetched or read, or that is refused; the message is the
+    one-line reason. Like any LoadError it becomes a ``Failure`` in the report."""
 
 
 @dataclass

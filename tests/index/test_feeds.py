@@ -325,3 +325,45 @@ def test_cli_feeds_add_list_watch_remove(site, tmp_path):
     assert newsqa("feeds", "remove", fid).returncode == 0
     assert json.loads(newsqa("feeds", "list", "--json").stdout) == []
     assert len(json.loads(newsqa("list", "--json").stdout)) == 2  # its articles stay
+
+
+def test_sigkill_mid_poll_loses_nothing_and_duplicates_nothing(site, tmp_path):
+    """`newsqa watch --once` killed with SIGKILL after it fetched the pages (while it
+    embeds and writes), then run again: every article once, no orphan chunks."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from index import Settings
+    from index.store import ChromaStore
+
+    rng = random.Random(5)
+    words = "council harbour ferry bridge budget mayor strike port union market river tram library museum".split()
+    items = []
+    for i in range(30):
+        paras = [" ".join(rng.choice(words) for _ in range(60)) + f" Report {i}." for _ in range(6)]
+        link = site.add(f"/k/{i}", article_html(f"Report {i}", paras, outlet="Kill Times"))
+        items.append({"title": f"Report {i}", "link": link, "guid": f"k{i}"})
+    site.add("/k.xml", rss("Kill Times", items), "application/rss+xml", etag=True)
+    home = tmp_path / "home"
+    env = dict(os.environ, NEWSQA_HOME=str(home), NEWSQA_FETCH_TIMEOUT="5")
+    cmd = [sys.executable, "-m", "qa.cli"]
+    assert subprocess.run(cmd + ["feeds", "add", site.url("/k.xml")], env=env, capture_output=True, timeout=120).returncode == 0
+    proc = subprocess.Popen(cmd + ["watch", "--once"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while sum(h.startswith("/k/") for h in site.hits) < 30 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    assert proc.poll() is None, "the poll ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    p = subprocess.run(cmd + ["watch", "--once", "--json"], env=env, capture_output=True, text=True, timeout=300)
+    rep = json.loads(p.stdout.splitlines()[-1])
+    assert rep["status"] == "ok" and rep["skipped"] + rep["added"] == 30, rep
+    store = ChromaStore(Settings(home=home))
+    versions = store.versions()
+    assert len(versions) == 30
+    got = store.chunks.get(include=["metadatas"])
+    assert all(versions.get(m["article_id"]) == m["version"] for m in got["metadatas"])  # no orphans, no stale
+    assert {m["article_id"] for m in got["metadatas"]} == set(versions)
