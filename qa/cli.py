@@ -133,6 +133,8 @@ def _show_answer(ans, streamed: bool = False) -> None:
         a = c.passage.article
         meta = ", ".join(p for p in (a.source, a.published_at[:10]) if p)
         print(f"  [{c.n}] {a.title}" + (f" ({meta})" if meta else "") + (f" {a.url}" if a.url else ""))
+        if a.also_carried_by:
+            print("      also carried by " + ", ".join(o.get("source") or o.get("url", "") for o in a.also_carried_by))
         print(f"      “{c.quote}”")
 
 
@@ -149,6 +151,8 @@ def cmd_search(args) -> int:
     for i, p in enumerate(passages, 1):
         a = p.article
         print(f"{i:2}. {p.score:.3f}  {a.title} ({a.source or '-'}, {a.published_at[:10] or '-'}) [{p.start}:{p.end}]")
+        if a.also_carried_by:
+            print("    also carried by " + ", ".join(o.get("source") or o.get("url", "") for o in a.also_carried_by))
         print(f"    {p.text[:300]}{'…' if len(p.text) > 300 else ''}")
     return 0
 

@@ -57,6 +57,16 @@ class ArticleIn(BaseModel):
 
 
 # -- responses ----------------------------------------------------------------------
+class CarrierOut(BaseModel):
+    """Another outlet that carried the same wire story."""
+
+    id: str
+    title: str
+    source: str
+    url: str
+    published_at: str
+
+
 class ArticleRefOut(BaseModel):
     id: str
     title: str
@@ -64,6 +74,7 @@ class ArticleRefOut(BaseModel):
     url: str = ""
     published_at: str = ""
     author: str = ""
+    also_carried_by: list[CarrierOut] = Field(default_factory=list, description="other outlets carrying the same wire story")
 
 
 class PassageOut(BaseModel):
@@ -89,6 +100,7 @@ class CitationOut(BaseModel):
     quote: str
     start: int
     end: int
+    also_carried_by: list[CarrierOut] = Field(default_factory=list, description="other outlets carrying the same wire story")
 
 
 class AnswerOut(BaseModel):

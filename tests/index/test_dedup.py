@@ -125,3 +125,40 @@ def test_promotion_passes_the_remaining_carriers_on(make_assistant):
     assert set(recs) == {b, c} and recs[c]["folded_into"] == b
     assert [x["id"] for x in json.loads(recs[b]["carriers"])] == [c]
     assert a.add_articles(wire[1:]).unchanged == 2  # both still stored as they were
+
+
+def test_search_shows_the_story_once_with_its_other_carriers(make_assistant):
+    from qa.filters import parse_filters, to_where
+    from qa.web.format import sources_html  # noqa: F401  (the panel renders also_carried_by)
+
+    a = make_assistant()
+    wire, other = carriers(), same_topic_different_stories()
+    a.add_articles(wire + other)
+    story = _ids(wire)[0]
+    hits = a.search("Valmora dockers strike automation cranes union leader Marta Ilves", k=5)
+    mine = [h for h in hits if h.article.id == story]
+    assert mine and not any(h.article.id in _ids(wire)[1:] for h in hits)  # the copies are not separate hits
+    assert [o["source"] for o in mine[0].article.also_carried_by] == ["Daily Ledger", "Northern Post"]
+    d = mine[0].to_dict()["article"]["also_carried_by"]
+    assert [o["url"] for o in d] == [wire[1]["url"], wire[2]["url"]]
+    # the dense side's Chroma filter finds the story through a carrier's outlet
+    where = to_where(parse_filters({"sources": ["northern post"]}))
+    got = a.store.chunks.get(where=where, include=["metadatas"])
+    assert {m["article_id"] for m in got["metadatas"]} == {story}
+    where = to_where(parse_filters({"sources": ["The Meridian"]}))  # an outlet of its own, the old way
+    got = a.store.chunks.get(where=where, include=["metadatas"])
+    assert {m["article_id"] for m in got["metadatas"]} == set(_ids(other)[:1])
+
+
+def test_sources_panel_names_the_other_carriers_as_text():
+    from qa.schema import ArticleRef, Citation, Passage, Answer
+    from qa.web.format import sources_html
+
+    ref = ArticleRef.from_meta("u1", {"title": "T", "source": "Coast Herald", "url": "https://c.example/a",
+                                      "carriers": json.dumps([{"id": "u2", "source": "<b>Ledger</b>", "url": "javascript:x()",
+                                                               "title": "t", "published_at": ""}])})
+    p = Passage("Dockers walked out.", 1.0, 0, 19, ref)
+    out = sources_html(Answer("Dockers walked out [1].", False, [Citation(1, p, "Dockers walked out", 0, 18)]))
+    assert "also carried by &lt;b&gt;Ledger&lt;/b&gt;" in out and "javascript" not in out
+    back = Answer.from_dict(Answer("x [1].", False, [Citation(1, p, "Dockers walked out", 0, 18)]).to_dict())
+    assert back.citations[0].passage.article.also_carried_by[0]["source"] == "<b>Ledger</b>"
