@@ -84,18 +84,53 @@ def _first_words(body: str, n: int = 12) -> str:
 
 
 def decode(data: bytes) -> str:
-    """Bytes to text: rejects empty, binary and non-UTF-8 input with a precise reason."""
+    """Bytes to text: UTF-8 (with or without BOM), UTF-16 with a BOM, else the legacy
+    encoding charset-normalizer finds (cp1252 and Latin-1 files are common in news
+    archives). Only input that is not text at all is refused, with a precise reason."""
     if not data.strip():
         raise LoadError("empty file")
-    if b"\x00" in data[:8192]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise LoadError("not text: a UTF-16 mark followed by invalid UTF-16") from None
+    elif b"\x00" in data[:8192]:
         raise LoadError("binary file (contains NUL bytes), not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LoadError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            text = _legacy_decode(data, exc)
     if not text.strip():
         raise LoadError("empty file")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _legacy_decode(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Not UTF-8: ask charset-normalizer. Short Western texts often fit several code
+    pages equally well; among equally good guesses cp1252 wins (it is what browsers,
+    following HTML5, read Latin-1 as, and by far the commonest legacy encoding)."""
+    from charset_normalizer import from_bytes
+
+    results = []
+    for r in from_bytes(data):  # its fallback guesses may not decode the bytes at all
+        try:
+            data.decode(r.encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        results.append(r)
+    if not results:
+        raise LoadError(f"not text: neither UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}) "
+                        "nor any known encoding") from None
+    best = min(results, key=lambda r: (r.chaos, -r.coherence))
+    tied = [r for r in results if abs(r.chaos - best.chaos) < 1e-9 and abs(r.coherence - best.coherence) < 1e-9]
+    try:
+        western = data.decode("cp1252")
+    except UnicodeDecodeError:
+        western = None
+    if western is not None and len(tied) > 1 and any(str(r) == western for r in tied):
+        return western  # (charset-normalizer lists one code page per distinct decoding)
+    return data.decode(best.encoding)
 
 
 def parse_text(text: str, origin: str, meta: dict[str, Any] | None = None) -> Article:

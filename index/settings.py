@@ -41,6 +41,19 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(20.0, gt=0, description="largest article file accepted")
     max_question_chars: int = Field(2000, ge=10)
 
+    # Fetching pages and feeds (index.fetch, index.feeds)
+    fetch_timeout: float = Field(20.0, gt=0, description="seconds one URL may take, redirects and body included")
+    fetch_max_mb: float = Field(10.0, gt=0, description="largest page or feed fetched")
+    fetch_max_redirects: int = Field(5, ge=0, le=20, description="redirects followed per URL")
+    fetch_allow_private: bool | None = Field(
+        None, description="fetch loopback/private addresses too; unset: the CLI and Python API may, web doors may not")
+    fetch_allow_nets: str = Field("", description="comma-separated networks fetched even though private, e.g. 10.1.0.0/16")
+    fetch_per_host: int = Field(2, ge=1, le=16, description="requests at once to one host")
+    fetch_workers: int = Field(8, ge=1, le=64, description="requests at once in all")
+    fetch_user_agent: str = Field("newsqa/0.1 (news question answering; honours robots.txt)", min_length=3)
+    watch_every: float = Field(30.0, gt=0, description="minutes between feed polls of `newsqa watch`")
+    feed_max_backoff: float = Field(24 * 60.0, gt=0, description="longest wait, in minutes, before a failing feed is polled again")
+
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
     auth: str | None = Field(None, description="user:password for the web UI and REST API")
@@ -91,6 +104,10 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.home / "chroma"
+
+    @property
+    def fetch_max_bytes(self) -> int:
+        return int(self.fetch_max_mb * 1024 * 1024)
 
     @property
     def max_file_bytes(self) -> int:

@@ -10,14 +10,23 @@ that is half-written, and the next ingestion of the same input completes it.
 
 A generation token in the articles collection's metadata changes on every write; other
 processes compare it to refresh derived state (the lexical index).
+
+Wire copies (index.dedup): a story carried by several outlets has one set of chunks,
+under the article that came first (the story). Every other carrier is an article record
+of its own (its id, version, outlet, URL, date, title and body, so re-adding it is
+"unchanged" and it can be deleted), with ``folded_into`` naming the story and no
+chunks. The story's record lists the other carriers in ``carriers`` (JSON), and both
+the story's record and each of its chunks hold ``source_keys``, the outlet keys of all
+carriers, so an outlet filter finds the story through any of them.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -70,6 +79,20 @@ class ArticleWrite:
     chunks: list[Chunk]
     embeddings: np.ndarray
     sentence_embeddings: list[np.ndarray] | None = None  # per chunk, one row per sentence
+    signature: str = ""  # the MinHash of its text (index.dedup); "" when too short to compare
+    bands: list[str] = field(default_factory=list)  # its LSH band keys
+    carriers: list[dict[str, Any]] = field(default_factory=list)  # other outlets' copies folded into it
+
+
+def carrier_ref(a: Article) -> dict[str, Any]:
+    """What a story records about each other outlet that carries it."""
+    return {"id": a.id, "title": a.title, "source": a.source, "url": a.url or "", "published_at": a.published_iso,
+            "author": a.author}
+
+
+def carrier_keys(source: str, carriers: Sequence[dict[str, Any]]) -> list[str]:
+    """Outlet keys of a story and all its carriers (never empty: Chroma refuses empty lists)."""
+    return list(dict.fromkeys([source_key(source)] + [source_key(c.get("source", "")) for c in carriers]))
 
 
 def chunk_id(article_id: str, version: str, index: int) -> str:
@@ -209,6 +232,7 @@ class ChromaStore:
                     {
                         "article_id": aid, "version": version, "chunk": c.index, "start": c.start, "end": c.end,
                         "title": a.title, "source": a.source, "source_key": source_key(a.source),
+                        "source_keys": carrier_keys(a.source, w.carriers),
                         "published_ts": a.published_ts, "header": a.header(),
                         "sentences": c.sentence_field(),
                         vectors.FIELD: vectors.pack(sv) if sv is not None else "",
@@ -225,13 +249,15 @@ class ChromaStore:
             art_ids.append(a.id)
             art_docs.append(a.body)
             art_vecs.append(mean / (np.linalg.norm(mean) or 1.0))
-            art_metas.append(
-                {
-                    "title": a.title, "source": a.source, "source_key": source_key(a.source), "url": a.url or "",
-                    "published_at": a.published_iso, "published_ts": a.published_ts, "author": a.author,
-                    "category": a.category, "version": a.version, "chunks": len(w.chunks), "origin": a.origin,
-                }
-            )
+            meta = {
+                "title": a.title, "source": a.source, "source_key": source_key(a.source), "url": a.url or "",
+                "published_at": a.published_iso, "published_ts": a.published_ts, "author": a.author,
+                "category": a.category, "version": a.version, "chunks": len(w.chunks), "origin": a.origin,
+                "folded_into": "", "carriers": json.dumps(w.carriers, ensure_ascii=False),
+                "source_keys": carrier_keys(a.source, w.carriers), "minhash": w.signature,
+            }
+            meta.update({f"lsh_{i}": key for i, key in enumerate(w.bands)})
+            art_metas.append(meta)
         for i in range(0, len(art_ids), MAX_BATCH):
             j = i + MAX_BATCH
             self.articles_col.upsert(
@@ -260,6 +286,92 @@ class ChromaStore:
             stale = [cid for cid, m in zip(got["ids"], got["metadatas"]) if keep.get(m["article_id"]) != m["version"]]
             for s in range(0, len(stale), MAX_BATCH):
                 self.chunks.delete(ids=stale[s : s + MAX_BATCH])
+
+    # -- wire copies ---------------------------------------------------------------
+    def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """article id -> record metadata, for those stored."""
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(ids), MAX_BATCH):
+            got = self.articles_col.get(ids=ids[i : i + MAX_BATCH], include=["metadatas"])
+            out.update(zip(got["ids"], got["metadatas"]))
+        return out
+
+    def stories_sharing_bands(self, bands: Sequence[Sequence[str]]) -> dict[str, dict[str, Any]]:
+        """Stored stories that share at least one LSH band with any of the given band
+        lists (one query per band position for the whole batch): id -> record metadata."""
+        out: dict[str, dict[str, Any]] = {}
+        width = max((len(b) for b in bands), default=0)
+        for i in range(width):
+            keys = sorted({b[i] for b in bands if len(b) > i})
+            for j in range(0, len(keys), 1000):
+                got = self.articles_col.get(where={f"lsh_{i}": {"$in": keys[j : j + 1000]}}, include=["metadatas"])
+                out.update(zip(got["ids"], got["metadatas"]))
+        return out
+
+    def set_carriers(self, story_id: str, carriers: list[dict[str, Any]]) -> None:
+        """Replace a story's list of other carriers, on its record and its chunks."""
+        got = self.articles_col.get(ids=[story_id], include=["metadatas"])
+        if not got["ids"]:
+            return
+        meta = got["metadatas"][0]
+        keys = carrier_keys(meta.get("source", ""), carriers)
+        chunk_ids = self.chunks.get(where={"article_id": story_id}, include=[])["ids"]
+        for i in range(0, len(chunk_ids), MAX_BATCH):
+            part = chunk_ids[i : i + MAX_BATCH]
+            self.chunks.update(ids=part, metadatas=[{"source_keys": keys}] * len(part))
+        self.articles_col.update(ids=[story_id], metadatas=[{
+            "carriers": json.dumps(carriers, ensure_ascii=False), "source_keys": keys}])
+
+    def write_folded(self, folds: Sequence[tuple[Article, str]]) -> None:
+        """Record articles as carriers of stories already stored: each story's carrier
+        list first, then the carrier's own record (its commit), so a crash in between
+        leaves a list entry that the next add of the same article completes."""
+        if not folds:
+            return
+        stories = self.articles_col.get(ids=list({sid for _, sid in folds}), include=["metadatas", "embeddings"])
+        by_id = {sid: (m, e) for sid, m, e in zip(stories["ids"], stories["metadatas"], stories["embeddings"])}
+        added: dict[str, list[dict[str, Any]]] = {}
+        for a, sid in folds:
+            if sid in by_id:
+                added.setdefault(sid, []).append(carrier_ref(a))
+        for sid, refs in added.items():
+            current = json.loads(by_id[sid][0].get("carriers") or "[]")
+            ids = {r["id"] for r in refs}
+            self.set_carriers(sid, [c for c in current if c["id"] not in ids] + refs)
+        ids, docs, metas, vecs = [], [], [], []
+        for a, sid in folds:
+            if sid not in by_id:
+                continue
+            ids.append(a.id)
+            docs.append(a.body)
+            vecs.append(np.asarray(by_id[sid][1], dtype=np.float32))
+            metas.append({
+                "title": a.title, "source": a.source, "source_key": source_key(a.source), "url": a.url or "",
+                "published_at": a.published_iso, "published_ts": a.published_ts, "author": a.author,
+                "category": a.category, "version": a.version, "chunks": 0, "origin": a.origin, "folded_into": sid,
+                "carriers": "[]", "source_keys": [source_key(a.source)], "minhash": "",
+            })
+        if ids:
+            self.articles_col.upsert(ids=ids, documents=docs, metadatas=metas, embeddings=np.asarray(vecs))
+            self.chunks.delete(where={"article_id": {"$in": ids}})  # a former story of its own, now folded
+        self._bump()
+
+    def remove_carrier(self, story_id: str, carrier_id: str) -> None:
+        got = self.articles_col.get(ids=[story_id], include=["metadatas"])
+        if got["ids"]:
+            current = json.loads(got["metadatas"][0].get("carriers") or "[]")
+            if any(c["id"] == carrier_id for c in current):
+                self.set_carriers(story_id, [c for c in current if c["id"] != carrier_id])
+
+    def set_folded_into(self, ids: Sequence[str], story_id: str) -> None:
+        if ids:
+            self.articles_col.update(ids=list(ids), metadatas=[{"folded_into": story_id}] * len(ids))
+
+    def delete_record(self, article_id: str) -> None:
+        """Drop a carrier's record (it has no chunks)."""
+        self.articles_col.delete(ids=[article_id])
+        self._bump()
 
     def delete(self, article_id: str) -> bool:
         """Remove an article and all its chunks; False when it is not stored."""

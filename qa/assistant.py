@@ -35,6 +35,7 @@ class Assistant:
         self._write_lock = threading.Lock()
         self._retriever = None
         self._answerer = None
+        self._watcher = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
@@ -63,15 +64,70 @@ class Assistant:
         name's suffix, never looked up on this machine; each bad one is a failure."""
         return self.add_loaded(load_uploads(files, self.settings.max_file_bytes), progress)
 
+    def add_urls(self, urls: Iterable[str], progress=None, allow_private: bool | None = None) -> IngestReport:
+        """Fetch news pages and add their articles (keyed by canonical URL). Each URL
+        that cannot be fetched or read is one line in ``failed``; the rest go in.
+        Private and loopback addresses are refused unless ``allow_private`` (default:
+        the ``NEWSQA_FETCH_ALLOW_PRIVATE`` setting)."""
+        from index.fetch import fetch_articles
+
+        if isinstance(urls, str):
+            urls = [urls]
+        loaded = fetch_articles(list(urls), self.settings, allow_private)  # no lock held while fetching
+        with self._write_lock:
+            return self.indexer.add_loaded(loaded, progress)
+
     def add_loaded(self, loaded: Loaded, progress=None) -> IngestReport:
         with self._write_lock:
             return self.indexer.add_loaded(loaded, progress)
 
+    # -- feeds ------------------------------------------------------------------
+    @property
+    def watcher(self):
+        """The feed watcher (index.feeds), adding through this Assistant's write path."""
+        if self._watcher is None:
+            from index.feeds import FeedState, Watcher
+
+            self._watcher = Watcher(self.settings, self, FeedState.open(self.settings, self.store.client))
+        return self._watcher
+
+    def feeds(self) -> list[dict[str, Any]]:
+        """Followed feeds: id, url, name, last_poll, last_error, new_articles, total_articles, ..."""
+        return [f.public() for f in self.watcher.feeds()]
+
+    def add_feed(self, url: str, name: str = "", allow_private: bool | None = None) -> dict[str, Any]:
+        """Follow a feed; it is fetched once now, so a wrong URL is refused at once.
+        Private addresses as in ``add_urls`` (and remembered for the feed's polls)."""
+        from index.feeds import FeedError
+
+        try:
+            return self.watcher.add_feed(url, name, allow_private).public()
+        except FeedError as exc:
+            raise BadRequest(str(exc)) from None
+
+    def remove_feed(self, ident: str) -> dict[str, Any]:
+        """Stop following a feed (by id or URL); its articles stay."""
+        from index.feeds import FeedError
+
+        try:
+            return self.watcher.remove_feed(ident).public()
+        except FeedError as exc:
+            raise NotFound(str(exc)) from None
+
+    def poll_feeds(self, progress=None) -> list:
+        """One round over the feeds (those backing off after failures wait): a PollReport each."""
+        return self.watcher.poll(progress=progress)
+
+    def watch(self, every_minutes: float | None = None, stop=None, progress=None) -> None:
+        """Poll the feeds every ``every_minutes`` (default ``NEWSQA_WATCH_EVERY``) until ``stop`` is set."""
+        self.watcher.run(every_minutes, stop, progress)
+
     def articles(self) -> list[dict[str, Any]]:
-        """Stored articles (id, title, source, url, published_at, author, chunks), newest first."""
+        """Stored articles (id, title, source, url, published_at, author, chunks, folded_into: the
+        story this wire copy was folded into, or ""), newest first."""
         rows = self.store.list_articles()
         rows.sort(key=lambda r: (r.get("published_ts", 0), r.get("title", "")), reverse=True)
-        keep = ("id", "title", "source", "url", "published_at", "author", "category", "chunks")
+        keep = ("id", "title", "source", "url", "published_at", "author", "category", "chunks", "folded_into")
         return [{k: r.get(k, "") for k in keep} for r in rows]
 
     def article(self, article_id: str) -> dict[str, Any]:
@@ -82,7 +138,7 @@ class Assistant:
 
     def delete(self, article_id: str) -> None:
         with self._write_lock:
-            if not self.store.delete(article_id):
+            if not self.indexer.delete(article_id):
                 raise NotFound(f"no article with id {article_id!r}")
 
     def is_empty(self) -> bool:

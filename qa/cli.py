@@ -52,7 +52,18 @@ def cmd_add(args) -> int:
         bar.n = done
         bar.refresh()
 
-    report = a.add(args.paths, progress)
+    from index.fetch import split_inputs
+
+    paths, urls = split_inputs(args.paths)
+    report = a.add(paths, progress) if paths else None
+    if urls:
+        from index import Settings
+
+        # the CLI runs as its user, on its user's machine: private addresses are allowed
+        # unless NEWSQA_FETCH_ALLOW_PRIVATE=0 says otherwise (the web doors refuse them)
+        allow = Settings.load().fetch_allow_private is not False
+        fetched = a.add_urls(urls, progress, allow_private=allow)
+        report = fetched if report is None else report.merge(fetched)
     bar.close()
     if args.json:
         _print_json(report.to_dict())
@@ -122,6 +133,8 @@ def _show_answer(ans, streamed: bool = False) -> None:
         a = c.passage.article
         meta = ", ".join(p for p in (a.source, a.published_at[:10]) if p)
         print(f"  [{c.n}] {a.title}" + (f" ({meta})" if meta else "") + (f" {a.url}" if a.url else ""))
+        if a.also_carried_by:
+            print("      also carried by " + ", ".join(o.get("source") or o.get("url", "") for o in a.also_carried_by))
         print(f"      “{c.quote}”")
 
 
@@ -138,6 +151,8 @@ def cmd_search(args) -> int:
     for i, p in enumerate(passages, 1):
         a = p.article
         print(f"{i:2}. {p.score:.3f}  {a.title} ({a.source or '-'}, {a.published_at[:10] or '-'}) [{p.start}:{p.end}]")
+        if a.also_carried_by:
+            print("    also carried by " + ", ".join(o.get("source") or o.get("url", "") for o in a.also_carried_by))
         print(f"    {p.text[:300]}{'…' if len(p.text) > 300 else ''}")
     return 0
 
@@ -164,10 +179,77 @@ def cmd_chat(args) -> int:
     return 0
 
 
+def cmd_feeds(args) -> int:
+    from index import Settings
+
+    a = _assistant()
+    if args.action == "add":
+        # the CLI runs as its user: private addresses allowed unless NEWSQA_FETCH_ALLOW_PRIVATE=0
+        allow = Settings.load().fetch_allow_private is not False
+        feed = a.add_feed(args.url, args.name or "", allow_private=allow)
+        if args.json:
+            _print_json(feed)
+        else:
+            print(f"following {feed['name']!r} ({feed['url']}), id {feed['id']}; `newsqa watch` polls it")
+    elif args.action == "remove":
+        feed = a.remove_feed(args.url)
+        print(json.dumps({"removed": feed["id"]}) if args.json else f"no longer following {feed['url']}")
+    else:
+        rows = a.feeds()
+        if args.json:
+            _print_json(rows)
+            return 0
+        for r in rows:
+            last = r["last_poll"][:16].replace("T", " ") or "never polled"
+            err = f"  error: {r['last_error']}" if r["last_error"] else ""
+            print(f"{r['id']}  {r['name'][:30]:30}  {last:16}  {r['new_articles']:4} new  {r['url']}{err}")
+        print(f"{len(rows)} feeds", file=sys.stderr)
+    return 0
+
+
+def _show_poll(rep, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(rep.to_dict(), ensure_ascii=False), flush=True)
+        return
+    if rep.status == "failed":
+        print(f"{rep.feed}: failed: {rep.error}", flush=True)
+        return
+    if rep.status == "not modified":
+        print(f"{rep.feed}: not modified", flush=True)
+        return
+    print(f"{rep.feed}: {rep.entries} entries, {rep.skipped} already stored, added {rep.added}, updated {rep.updated}, "
+          f"folded {rep.folded}, from the feed's text {len(rep.from_feed_text)}, failed {len(rep.failed)}", flush=True)
+    if rep.note:
+        print(f"  note: {rep.note}", file=sys.stderr)
+    for f in rep.from_feed_text:
+        print(f"  feed text used: {f.source}: {f.reason}", file=sys.stderr)
+    for f in rep.failed:
+        print(f"  failed: {f.source}: {f.reason}", file=sys.stderr)
+
+
+def cmd_watch(args) -> int:
+    import threading
+
+    from index import Settings
+
+    a = _assistant()
+    if not a.feeds():
+        return _fail("no feeds followed yet; add one with `newsqa feeds add URL`")
+    if hasattr(a, "embedder"):  # load the model while the first poll fetches pages, not after
+        threading.Thread(target=lambda: (a.embedder.model, a.indexer.counter), daemon=True).start()
+    if args.once:
+        reports = a.poll_feeds(progress=lambda r: _show_poll(r, args.json))
+        return 1 if any(r.status == "failed" for r in reports) else 0
+    every = args.every or Settings.load().watch_every
+    print(f"newsqa: polling {len(a.feeds())} feeds every {every:g} minutes (Ctrl-C to stop)", file=sys.stderr)
+    a.watch(every, threading.Event(), progress=lambda r: _show_poll(r, args.json))
+    return 0
+
+
 def cmd_serve(args) -> int:
     from .web import server
 
-    return server.serve(server.settings_from(args))
+    return server.serve(server.settings_from(args), watch=args.watch)
 
 
 def cmd_eval(args) -> int:
@@ -187,8 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--since", help="published on or after this date (YYYY-MM-DD)")
         sp.add_argument("--until", help="published on or before this date (YYYY-MM-DD)")
 
-    sp = sub.add_parser("add", help="add article files or folders (.txt .md .html .json .jsonl)")
-    sp.add_argument("paths", nargs="+")
+    sp = sub.add_parser("add", help="add article files, folders (.txt .md .html .json .jsonl) or news page URLs")
+    sp.add_argument("paths", nargs="+", metavar="PATH|URL")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_add)
 
@@ -218,6 +300,25 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     filt(sp)
     sp.set_defaults(func=cmd_chat)
+
+    sp = sub.add_parser("feeds", help="follow RSS/Atom feeds: add URL [--name N] | list | remove URL")
+    fsub = sp.add_subparsers(dest="action", required=True, metavar="ACTION")
+    f = fsub.add_parser("add", help="follow a feed (it is fetched once now to check it)")
+    f.add_argument("url")
+    f.add_argument("--name", help="what to call it (default: the feed's own title)")
+    f.add_argument("--json", action="store_true")
+    f = fsub.add_parser("list", help="followed feeds, with their last poll, new articles and last error")
+    f.add_argument("--json", action="store_true")
+    f = fsub.add_parser("remove", help="stop following a feed (its articles stay)")
+    f.add_argument("url", help="the feed's URL or id")
+    f.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_feeds)
+
+    sp = sub.add_parser("watch", help="poll the followed feeds and add their new articles")
+    sp.add_argument("--every", type=float, default=None, metavar="MINUTES", help="minutes between polls (default 30)")
+    sp.add_argument("--once", action="store_true", help="poll once and exit")
+    sp.add_argument("--json", action="store_true", help="one JSON report per feed and poll")
+    sp.set_defaults(func=cmd_watch)
 
     sp = sub.add_parser("serve", help="start the web app (chat, corpus, REST API); same as python app.py")
     server.add_arguments(sp)

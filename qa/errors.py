@@ -6,6 +6,8 @@
     ├── BadRequest         (qa.errors)     status 400, exit 2   input that cannot be answered as given
     ├── NotFound           (qa.errors)     status 404, exit 1   an article id that is not stored
     ├── LoadError          (index.errors)  status 400, exit 1   one file/record/upload cannot become an article
+    │   ├── FetchError     (index.fetch)   a URL cannot be fetched or is refused (one line in the report)
+    │   └── FeedError      (index.feeds)   a feed cannot be followed (the Assistant raises BadRequest/NotFound)
     ├── SettingsError      (index.errors)  status 500, exit 2   an invalid NEWSQA_* setting
     └── Unavailable        (index.errors)  status 503, exit 3   a service newsqa needs is down
         ├── StoreError     (index.errors)  the Chroma store (embedded or server) failed or is unreachable

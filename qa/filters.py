@@ -37,7 +37,10 @@ def to_where(f: Filters) -> dict | None:
     """The Chroma metadata filter for these filters."""
     clauses: list[dict] = []
     if f.sources:
-        clauses.append({"source_key": {"$in": [source_key(s) for s in f.sources]}})
+        keys = list(dict.fromkeys(source_key(s) for s in f.sources))
+        # a wire story matches through any outlet that carried it (``source_keys``, index.dedup);
+        # ``source_key`` also covers chunks written before carriers were recorded
+        clauses.append({"$or": [{"source_key": {"$in": keys}}] + [{"source_keys": {"$contains": k}} for k in keys]})
     lo, hi = day_bounds(f)
     if lo is not None:
         clauses.append({"published_ts": {"$gte": lo}})

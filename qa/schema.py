@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -19,12 +20,23 @@ class ArticleRef:
     url: str = ""
     published_at: str = ""
     author: str = ""
+    # other outlets that carried the same wire story (index.dedup): {id, title, source, url, published_at}
+    also_carried_by: tuple[dict[str, str], ...] = field(default=(), compare=False)
 
     @classmethod
     def from_meta(cls, article_id: str, meta: dict[str, Any]) -> ArticleRef:
+        """From a stored article record (its ``carriers`` field lists the other outlets)."""
+        carriers = meta.get("carriers") or ()
+        if isinstance(carriers, str):
+            try:
+                carriers = json.loads(carriers)
+            except ValueError:
+                carriers = ()
+        keep = ("id", "title", "source", "url", "published_at")
         return cls(
             id=article_id, title=meta.get("title", ""), source=meta.get("source", ""), url=meta.get("url", ""),
             published_at=meta.get("published_at", ""), author=meta.get("author", ""),
+            also_carried_by=tuple({k: str(c.get(k, "")) for k in keep} for c in carriers if isinstance(c, dict)),
         )
 
 
@@ -47,7 +59,9 @@ class Passage:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Passage:
-        return cls(d["text"], float(d["score"]), int(d["start"]), int(d["end"]), ArticleRef(**d["article"]))
+        art = dict(d["article"])
+        art["also_carried_by"] = tuple(art.get("also_carried_by") or ())
+        return cls(d["text"], float(d["score"]), int(d["start"]), int(d["end"]), ArticleRef(**art))
 
 
 @dataclass
@@ -65,7 +79,7 @@ class Citation:
         return {
             "n": self.n, "article_id": a.id, "title": a.title, "source": a.source, "url": a.url,
             "published_at": a.published_at, "passage": self.passage.text, "quote": self.quote,
-            "start": self.start, "end": self.end,
+            "start": self.start, "end": self.end, "also_carried_by": [dict(c) for c in a.also_carried_by],
         }
 
 
@@ -83,7 +97,8 @@ class Answer:
         """The REST API's JSON back into an Answer (used by the CLI when an app owns the store)."""
         cites = []
         for c in d.get("citations", []):
-            ref = ArticleRef(c["article_id"], c["title"], c["source"], c["url"], c["published_at"])
+            ref = ArticleRef(c["article_id"], c["title"], c["source"], c["url"], c["published_at"],
+                             also_carried_by=tuple(c.get("also_carried_by") or ()))
             passage_start = c["start"] - c["passage"].find(c["quote"]) if c["quote"] in c["passage"] else c["start"]
             p = Passage(c["passage"], 0.0, passage_start, passage_start + len(c["passage"]), ref)
             cites.append(Citation(c["n"], p, c["quote"], c["start"], c["end"]))

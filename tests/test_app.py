@@ -128,7 +128,7 @@ def test_upload_files_and_json_articles(server):
     r = httpx.post(f"{server}/api/articles", json={"title": "T", "body": "Pasted body about the harbour ferry."}, timeout=60)
     assert r.json()["added"] == 1
     again = httpx.post(f"{server}/api/articles", json={"title": "T", "body": "Pasted body about the harbour ferry."}, timeout=60)
-    assert again.json() == {"added": 0, "updated": 0, "unchanged": 1, "failed": []}
+    assert again.json() == {"added": 0, "updated": 0, "unchanged": 1, "folded": 0, "failed": []}
     aid = next(a["id"] for a in httpx.get(f"{server}/api/articles").json() if a["title"] == "T")
     assert httpx.delete(f"{server}/api/articles/{aid}").status_code == 200
     assert all(a["id"] != aid for a in httpx.get(f"{server}/api/articles").json())

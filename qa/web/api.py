@@ -75,7 +75,8 @@ def build_router(assistant, settings) -> APIRouter:
 
     @api.post("/articles", response_model=IngestReportOut, openapi_extra=_ADD_BODY)
     async def add_articles(request: Request) -> dict[str, Any]:
-        """A JSON article or array of them, or a multipart upload of files (field ``files``)."""
+        """A JSON article or array of them, a multipart upload of files (field ``files``), or
+        ``{"url": ...}`` / ``{"urls": [...]}``: news pages fetched (public addresses only)."""
         if request.headers.get("content-type", "").startswith("multipart/form-data"):
             form = await request.form()
             uploads = [f for f in form.getlist("files") + form.getlist("file") if hasattr(f, "read")]
@@ -88,6 +89,11 @@ def build_router(assistant, settings) -> APIRouter:
             payload = await request.json()
         except ValueError:
             raise BadRequest("the body must be a JSON article, an array of articles, or a multipart file upload") from None
+        if isinstance(payload, dict) and ("url" in payload or "urls" in payload) and not (
+                {"body", "text", "content"} & payload.keys()):
+            from .feeds import add_urls_body
+
+            return await run_in_threadpool(add_urls_body, assistant, settings, payload)
         records = payload if isinstance(payload, list) else [payload]
         if not records:
             raise BadRequest("no articles given")

@@ -34,9 +34,20 @@ def _source(c) -> str:
     title = html.escape(a.title or "(untitled)")
     if a.url.startswith(("http://", "https://")):
         title = f"<a href='{html.escape(a.url, quote=True)}' target='_blank' rel='noopener noreferrer'>{title}</a>"
+    also = ""
+    if a.also_carried_by:
+        names = []
+        for o in a.also_carried_by:
+            name = html.escape(o.get("source") or o.get("url") or "another outlet")
+            url = o.get("url", "")
+            if url.startswith(("http://", "https://")):
+                name = f"<a href='{html.escape(url, quote=True)}' target='_blank' rel='noopener noreferrer'>{name}</a>"
+            names.append(name)
+        also = f" <span class='nq-meta nq-also'>also carried by {', '.join(names)}</span>"
     return (
         f"<details class='nq-source' open><summary>[{c.n}] {title}"
         + (f" <span class='nq-meta'>{meta}</span>" if meta else "")
+        + also
         + f"</summary><p class='nq-passage'>{passage}</p></details>"
     )
 

@@ -57,6 +57,16 @@ class ArticleIn(BaseModel):
 
 
 # -- responses ----------------------------------------------------------------------
+class CarrierOut(BaseModel):
+    """Another outlet that carried the same wire story."""
+
+    id: str
+    title: str
+    source: str
+    url: str
+    published_at: str
+
+
 class ArticleRefOut(BaseModel):
     id: str
     title: str
@@ -64,6 +74,7 @@ class ArticleRefOut(BaseModel):
     url: str = ""
     published_at: str = ""
     author: str = ""
+    also_carried_by: list[CarrierOut] = Field(default_factory=list, description="other outlets carrying the same wire story")
 
 
 class PassageOut(BaseModel):
@@ -89,6 +100,7 @@ class CitationOut(BaseModel):
     quote: str
     start: int
     end: int
+    also_carried_by: list[CarrierOut] = Field(default_factory=list, description="other outlets carrying the same wire story")
 
 
 class AnswerOut(BaseModel):
@@ -116,6 +128,7 @@ class IngestReportOut(BaseModel):
     added: int
     updated: int
     unchanged: int
+    folded: int = Field(0, description="wire copies: recorded as one more outlet carrying a stored story")
     failed: list[FailureOut]
 
 
@@ -128,6 +141,7 @@ class ArticleOut(BaseModel):
     author: str
     category: str
     chunks: int
+    folded_into: str = Field("", description="for a wire copy, the id of the story it was folded into")
 
 
 class DeletedOut(BaseModel):

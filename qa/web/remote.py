@@ -67,6 +67,58 @@ class RemoteAssistant:
             report.failed += [Failure(f["source"], f["reason"]) for f in got["failed"]]
         return report
 
+    def add_loaded(self, loaded, progress=None) -> IngestReport:
+        """Articles read or fetched here, sent to the app (the feed watcher uses this)."""
+        report = IngestReport(failed=list(loaded.failures))
+        if loaded.articles:
+            got = self._call("POST", "/api/articles", json=[_record(a) for a in loaded.articles])
+            report.added, report.updated, report.unchanged = got["added"], got["updated"], got["unchanged"]
+            report.folded = got.get("folded", 0)
+            report.failed += [Failure(f["source"], f["reason"]) for f in got["failed"]]
+        return report
+
+    def add_urls(self, urls, progress=None, allow_private: bool | None = None) -> IngestReport:
+        """Pages are fetched here, with this process's address policy, and their
+        articles sent to the app (as files are)."""
+        from index.fetch import fetch_articles
+
+        return self.add_loaded(fetch_articles(list(urls), self.settings, allow_private))
+
+    # feeds: their state is a file in NEWSQA_HOME, safe to share with the app (SQLite);
+    # polls fetch here and send the articles to the app
+    @property
+    def watcher(self):
+        if getattr(self, "_watcher", None) is None:
+            from index.feeds import FeedState, Watcher
+
+            self._watcher = Watcher(self.settings, self, FeedState.open(self.settings))
+        return self._watcher
+
+    def feeds(self) -> list[dict[str, Any]]:
+        return [f.public() for f in self.watcher.feeds()]
+
+    def add_feed(self, url: str, name: str = "", allow_private: bool | None = None) -> dict[str, Any]:
+        from index.feeds import FeedError
+
+        try:
+            return self.watcher.add_feed(url, name, allow_private).public()
+        except FeedError as exc:
+            raise BadRequest(str(exc)) from None
+
+    def remove_feed(self, ident: str) -> dict[str, Any]:
+        from index.feeds import FeedError
+
+        try:
+            return self.watcher.remove_feed(ident).public()
+        except FeedError as exc:
+            raise NotFound(str(exc)) from None
+
+    def poll_feeds(self, progress=None) -> list:
+        return self.watcher.poll(progress=progress)
+
+    def watch(self, every_minutes=None, stop=None, progress=None) -> None:
+        self.watcher.run(every_minutes, stop, progress)
+
     def articles(self) -> list[dict[str, Any]]:
         return self._call("GET", "/api/articles")
 

@@ -1,7 +1,7 @@
 """Start the web app: one FastAPI app holding the REST API (/api), any extra routers,
 and the Gradio UI at /, over one ``Assistant``.
 
-    python app.py [--host 127.0.0.1] [--port 7860]      (same as: newsqa serve)
+    python app.py [--host 127.0.0.1] [--port 7860] [--watch]      (same as: newsqa serve)
 
 Start-up: refuse when another app already serves this embedded data directory, open
 the store, add the bundled corpus on first start, build the lexical index, check the
@@ -47,8 +47,9 @@ def routers() -> list[RouterFactory]:
     """Every router the app serves, each built over the Assistant and the settings and
     put behind the login. To add a door, append its ``build_router`` here."""
     from .api import build_router
+    from .feeds import build_router as feeds_router
 
-    return [build_router]
+    return [build_router, feeds_router]
 
 
 def add_error_handlers(app: FastAPI) -> None:
@@ -147,7 +148,7 @@ def load_bundled_corpus(assistant: Assistant) -> None:
     print(f"newsqa: added {report.added} articles ({len(report.failed)} failed)", file=sys.stderr)
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, watch: bool = False) -> int:
     """Run the app until interrupted; 2 when another app owns this data directory."""
     quiet_environment()
     from ..assistant import Assistant
@@ -171,10 +172,17 @@ def serve(settings: Settings) -> int:
     url = f"http://{host}:{settings.port}"
     if not settings.chroma_url:
         write_lock(settings, url)  # other processes on this data directory go through us
+    stop_watch = None
+    if watch:  # the feed watcher, in its own thread (never on the event loop)
+        from .feeds import start_watcher
+
+        stop_watch = start_watcher(assistant, settings)
     print(f"newsqa: serving on {url}/ (REST API under /api, docs at /docs)", file=sys.stderr)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     finally:
+        if stop_watch is not None:
+            stop_watch.set()
         remove_lock(settings)
     return 0
 
@@ -183,6 +191,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The serve options, shared by `python app.py` and `newsqa serve`."""
     parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1, or NEWSQA_HOST)")
     parser.add_argument("--port", type=int, default=None, help="port (default 7860, or NEWSQA_PORT)")
+    parser.add_argument("--watch", action="store_true",
+                        help="also poll the followed feeds, every NEWSQA_WATCH_EVERY minutes (default 30)")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -201,7 +211,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        code = serve(settings_from(args))
+        code = serve(settings_from(args), watch=args.watch)
     except NewsqaError as exc:
         print(f"newsqa: error: {exc}", file=sys.stderr)
         code = exc.exit_code

@@ -94,7 +94,8 @@ def corpus_tab(blocks: gr.Blocks, assistant, settings) -> None:
         return [[r["id"], r["title"], r["source"], (r["published_at"] or "")[:10], r["chunks"]] for r in assistant.articles()]
 
     def report_rows(report) -> list[list[str]]:
-        rows = [["added", str(report.added), ""], ["updated", str(report.updated), ""], ["unchanged", str(report.unchanged), ""]]
+        rows = [["added", str(report.added), ""], ["updated", str(report.updated), ""], ["unchanged", str(report.unchanged), ""],
+                ["folded", str(report.folded), "wire copies: another outlet carrying a stored story"]]
         return rows + [["failed", f.source, f.reason] for f in report.failed]
 
     def upload(files: list[str] | None, progress=gr.Progress()):
@@ -149,6 +150,9 @@ def corpus_tab(blocks: gr.Blocks, assistant, settings) -> None:
     result = gr.Dataframe(headers=["result", "file", "reason"], label="Result", elem_id="result")
     table = gr.Dataframe(headers=["id", "title", "outlet", "date", "chunks"], value=articles_table,
                          label="Articles", elem_id="articles")
+    from .feeds import corpus_links
+
+    corpus_links(assistant, settings, result, table, articles_table, report_rows)
     with gr.Row():
         del_id = gr.Textbox(label="Article id to delete")
         del_btn = gr.Button("Delete", variant="stop")

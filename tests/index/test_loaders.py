@@ -1,6 +1,7 @@
 """Every format the loaders take, metadata extraction, and every kind of bad input."""
 
 import json
+import random
 
 import pytest
 
@@ -96,7 +97,7 @@ def test_folder_recursion_skips_hidden_and_unknown(tmp_path):
         ("empty.txt", b"", "empty file"),
         ("blank.txt", b"  \n\n ", "empty file"),
         ("binary.txt", b"\x00\x01\x02garbage\x00", "binary file"),
-        ("latin1.txt", "Caf\u00e9 news\nBody".encode("latin-1"), "not valid UTF-8"),
+        ("noise.txt", random.Random(1).randbytes(4000).replace(b"\0", b"\1"), "not text"),
         ("bad.json", b'{"title": "x", "body": ', "malformed JSON"),
         ("nobody.json", b'{"title": "x"}', "no 'body'"),
         ("notitle.txt", b"Only a title line\n", "no body"),
@@ -135,3 +136,16 @@ def test_good_records_survive_bad_ones(tmp_path):
 def test_parse_bytes_rejects_unknown_suffix():
     with pytest.raises(LoadError):
         parse_bytes(b"hello", "x.exe", LIMIT)
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
+def test_legacy_encodings_are_decoded(tmp_path, encoding):
+    """Old archives are cp1252 or Latin-1; they are read, not refused (issue 11, point 5)."""
+    title = "Le président répond à l'Assemblée"
+    body = "Élisabeth Borne a déclaré que la réforme serait adoptée « sans délai », a-t-elle ajouté à Zoë."
+    if encoding == "cp1252":
+        body += " Les “guillemets” – et l’apostrophe – sont là."
+    p = tmp_path / f"{encoding}.txt"
+    p.write_bytes(f"{title}\n{body}".encode(encoding))
+    a = _one(p)
+    assert (a.title, a.body) == (title, body)
