@@ -240,9 +240,13 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig) -> Verdict:
             return Verdict([], f"The articles do not quote {q.speaker} on this.", closest=most_relevant)
     elif best.relevance < floor:
         best = relevant[0]
+    if q.kind in GATED_KINDS and best.detail == 0.0 and _asks_beyond_title(best):
+        # the sentence holds the story's words but nothing of what is asked about it
+        return Verdict([], _not_given(q), closest=best)
     chosen = [best]
+    most = cfg.max_sentences if q.kind in GATED_KINDS else cfg.max_sentences + 1
     for u in relevant:
-        if len(chosen) >= cfg.max_sentences or u.score < cfg.keep_ratio * best.score:
+        if len(chosen) >= most or u.score < cfg.keep_ratio * best.score:
             break
         if u is best or any(_overlap(u, c) or _near_duplicate(u, c) for c in chosen):
             continue
@@ -264,6 +268,11 @@ _NOT_GIVEN = {
 
 def _not_given(q: Question) -> str:
     return f"The articles I have do not say {_NOT_GIVEN.get(q.kind, 'that')}."
+
+
+def _asks_beyond_title(u: Unit) -> bool:
+    """Whether the question had words beyond its article's title (``detail`` is 1.0 when not)."""
+    return u.detail < 1.0 or u.coverage < 1.0
 
 
 def _overlap(a: Unit, b: Unit) -> bool:
