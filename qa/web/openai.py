@@ -83,22 +83,9 @@ def openai_router(assistant) -> APIRouter:
     started = int(time.time())
 
     def check_login(request: Request) -> None:
-        if not settings.auth:
-            return
-        user, _, password = settings.auth.partition(":")
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        value = value.strip()
-        if scheme.lower() == "bearer" and secrets.compare_digest(value.encode(), password.encode()):
-            return
-        if scheme.lower() == "basic":
-            try:
-                u, _, p = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                u, p = "", None
-            if p is not None and secrets.compare_digest(u.encode(), user.encode()) and secrets.compare_digest(p.encode(), password.encode()):
-                return
-        raise OpenAIError(401, "login required: send the newsqa password as the API key (Authorization: Bearer ...)",
-                          "invalid_request_error", code="invalid_api_key")
+        if not login_ok(settings, request.headers.get("authorization", "")):
+            raise OpenAIError(401, "login required: send the newsqa password as the API key (Authorization: Bearer ...)",
+                              "invalid_request_error", code="invalid_api_key")
 
     @router.get("/models", summary="The one model: newsqa")
     def models(request: Request) -> JSONResponse:
@@ -136,6 +123,25 @@ def openai_router(assistant) -> APIRouter:
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     return router
+
+
+def login_ok(settings, authorization: str) -> bool:
+    """``NEWSQA_AUTH=user:password``: ``Bearer <password>`` (an OpenAI client's API key,
+    an MCP host's token) or the app's basic login. Always true without a login."""
+    if not settings.auth:
+        return True
+    user, _, password = settings.auth.partition(":")
+    scheme, _, value = authorization.partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer":
+        return secrets.compare_digest(value.encode(), password.encode())
+    if scheme.lower() == "basic":
+        try:
+            u, sep, p = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return bool(sep) and secrets.compare_digest(u.encode(), user.encode()) and secrets.compare_digest(p.encode(), password.encode())
+    return False
 
 
 # -- the request ----------------------------------------------------------------------
