@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,26 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.loadgen import ask_load  # noqa: E402
+from tests.helpers import free_port, wait_until_up  # noqa: E402
 
 DATA = ROOT.parent / "shared/data/multihop-rag"
-
-
-def port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait(url: str, seconds: float = 300) -> None:
-    t = time.time()
-    while time.time() - t < seconds:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    sys.exit(f"{url} did not come up")
 
 
 def copy_store(src_home: Path, chroma_url: str, collection: str) -> None:
@@ -57,15 +39,14 @@ def copy_store(src_home: Path, chroma_url: str, collection: str) -> None:
 
     src = ChromaStore(Settings(home=src_home))
     dst = ChromaStore(Settings(home=src_home, chroma_url=chroma_url, collection=collection))
-    for a, b in ((src.chunks, dst.chunks), (src.articles_col, dst.articles_col)):
+    for col, key in ((src.chunks, "chunks"), (src.articles_col, "articles")):  # chunks first: the article is the commit
         offset = 0
         while True:
-            got = a.get(include=["embeddings", "documents", "metadatas"], limit=MAX_BATCH, offset=offset)
+            got = col.get(include=["embeddings", "documents", "metadatas"], limit=MAX_BATCH, offset=offset)
             if not got["ids"]:
                 break
-            b.upsert(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"])
+            dst.put_raw(**{key: {k: got[k] for k in ("ids", "embeddings", "documents", "metadatas")}})
             offset += len(got["ids"])
-    dst._bump()
 
 
 def main() -> None:
@@ -79,11 +60,11 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="newsqa-cluster-"))
     procs: list[subprocess.Popen] = []
     try:
-        cport = port()
+        cport = free_port()
         chroma = f"http://127.0.0.1:{cport}"
         procs.append(subprocess.Popen(["chroma", "run", "--path", str(tmp / "chroma"), "--host", "127.0.0.1",
                                        "--port", str(cport)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait(f"{chroma}/api/v2/heartbeat")
+        wait_until_up(f"{chroma}/api/v2/heartbeat", timeout=300, proc=procs[-1])
         t0 = time.perf_counter()
         copy_store(Path(args.from_home), chroma, "cluster")
         print(f"copied the store into the server in {time.perf_counter() - t0:.0f} s")
@@ -91,12 +72,12 @@ def main() -> None:
         env = dict(os.environ, NEWSQA_CHROMA_URL=chroma, NEWSQA_COLLECTION="cluster", NEWSQA_HOME=str(tmp / "home"))
         apps = []
         for _ in range(2):
-            ap = port()
+            ap = free_port()
             procs.append(subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(ap)], env=env,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             apps.append(f"http://127.0.0.1:{ap}")
-        for a in apps:
-            wait(f"{a}/api/health")
+        for a, proc in zip(apps, procs[1:]):
+            wait_until_up(f"{a}/api/health", timeout=300, proc=proc)
 
         # new articles: MultiHop bodies under new titles and URLs, so each is findable by its title
         src = json.loads((DATA / "corpus.json").read_text("utf-8"))

@@ -102,18 +102,18 @@ def main() -> None:
     args = p.parse_args()
     settings = Settings(home=Path(args.home))
     base = Assistant(settings)
-    if base.store.count_chunks() == 0:
+    if base.is_empty():
         base.add([DATA / "corpus.json"])
     base.add([ROOT / "corpus"])
     questions = [json.loads(line) for line in (ROOT / "bench/questions_llm.jsonl").read_text().splitlines()]
-    print(f"corpus: {len(base.store.versions())} articles; {len(questions)} questions")
+    print(f"corpus: {base.stats().articles} articles; {len(questions)} questions")
     base.search("warm up the model and the lexical index")
     rows = [run(base, questions, "extractive", args.show)]
     writers = [(f"llamacpp {g.name}", {"llm": "llamacpp", "llm_gguf": g}) for g in args.gguf]
     if args.url:
         writers.append((f"openai {args.model}", {"llm": "openai", "llm_url": args.url, "llm_model": args.model}))
     for label, over in writers:
-        a = Assistant(Settings(**{**settings.model_dump(), **over}), store=base.store, embedder=base.embedder)
+        a = base.with_settings(**over)
         t0 = time.perf_counter()
         problem = a.check_llm()
         print(f"{label}: loaded in {time.perf_counter() - t0:.1f} s" + (f" — {problem}" if problem else ""))

@@ -20,7 +20,6 @@ import os
 import random
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -46,7 +45,6 @@ def perturb(text: str, rng: random.Random) -> str:
 def build(from_home: Path, settings, copies: int) -> None:
     """Write the synthetic store (articles first marked committed, chunks with them)."""
     from index import ChromaStore, Settings
-    from index.store import MAX_BATCH
 
     src = ChromaStore(Settings(home=from_home))
     dst = ChromaStore(settings)
@@ -65,16 +63,13 @@ def build(from_home: Path, settings, copies: int) -> None:
             metas.append(m | {"article_id": aid})
         vec = emb + (nrng.normal(0, 0.02, emb.shape).astype(np.float32) if c else 0)
         vec /= np.linalg.norm(vec, axis=1, keepdims=True)
-        for i in range(0, len(ids), MAX_BATCH):
-            dst.chunks.upsert(ids=ids[i:i + MAX_BATCH], documents=docs[i:i + MAX_BATCH],
-                              metadatas=metas[i:i + MAX_BATCH], embeddings=vec[i:i + MAX_BATCH])
-        dst.articles_col.upsert(
-            ids=[f"{a}c{c}" for a in arts["ids"]], documents=arts["documents"],
-            metadatas=[m | {"title": m["title"] + (f" ({c})" if c else "")} for m in arts["metadatas"]],
-            embeddings=arts["embeddings"],
+        dst.put_raw(
+            chunks={"ids": ids, "documents": docs, "metadatas": metas, "embeddings": vec},
+            articles={"ids": [f"{a}c{c}" for a in arts["ids"]], "documents": arts["documents"],
+                      "metadatas": [m | {"title": m["title"] + (f" ({c})" if c else "")} for m in arts["metadatas"]],
+                      "embeddings": arts["embeddings"]},
         )
         print(f"  copy {c + 1}/{copies}: {dst.count_chunks()} chunks", file=sys.stderr, flush=True)
-    dst._bump()
 
 
 def measure(settings_json: str) -> None:
@@ -85,7 +80,7 @@ def measure(settings_json: str) -> None:
     settings = Settings(**json.loads(settings_json))
     a = Assistant.open(settings)
     t0 = time.perf_counter()
-    a.retriever.snapshot()
+    a.warm_up()
     build_s = time.perf_counter() - t0
     queries = [q["query"] for q in json.loads((DATA / "MultiHopRAG.json").read_text("utf-8"))][::23][:110]
     a.search(queries[0], 10)
@@ -99,7 +94,7 @@ def measure(settings_json: str) -> None:
         times.append(time.perf_counter() - t)
     times.sort()
     rss_now = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    print(json.dumps({"chunks": a.store.count_chunks(), "index_ready_s": round(build_s, 1), "first_search_s": round(first_s, 1),
+    print(json.dumps({"chunks": a.stats().chunks, "index_ready_s": round(build_s, 1), "first_search_s": round(first_s, 1),
                       "search_p50_ms": round(1000 * times[len(times) // 2], 1),
                       "search_p95_ms": round(1000 * times[int(0.95 * (len(times) - 1))], 1),
                       "rss_mb": round(rss_now), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
@@ -124,20 +119,13 @@ def main() -> None:
         build(Path(args.from_home), Settings(**embedded), args.copies)
         (work / "embedded.done").write_text("ok")
         print(f"built the embedded store in {time.perf_counter() - t:.0f} s")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from tests.helpers import free_port, wait_until_up
+
+    port = free_port()
     server = subprocess.Popen(["chroma", "run", "--path", str(work / "server"), "--host", "127.0.0.1", "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        import httpx
-
-        for _ in range(240):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+        wait_until_up(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=120, proc=server)
         served = {"home": str(work / "client"), "collection": "scale", "chroma_url": f"http://127.0.0.1:{port}"}
         if not (work / "server.done").exists():
             t = time.perf_counter()

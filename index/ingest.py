@@ -117,12 +117,18 @@ class Indexer:
                     continue
             if not group:
                 break
-            texts = [self.embed_text(a, c) for a, chunks, _ in group for c in chunks]
-            vecs = self.embedder.embed_documents(texts)
+            texts, spans = [], []
+            for a, chunks, _ in group:
+                shift = len(a.header()) + 1 if a.header() else 0  # the sentences sit after the header line
+                for c in chunks:
+                    texts.append(self.embed_text(a, c))
+                    spans.append([(s + shift, e + shift) for s, e in c.sentences])
+            vecs, sentence_vecs = self.embedder.embed_with_sentences(texts, spans)
             writes, offset = [], 0
             for a, chunks, _ in group:
-                writes.append(ArticleWrite(a, chunks, vecs[offset : offset + len(chunks)]))
-                offset += len(chunks)
+                end = offset + len(chunks)
+                writes.append(ArticleWrite(a, chunks, vecs[offset:end], sentence_vecs[offset:end]))
+                offset = end
             self.store.write(writes)
             for _, _, existed in group:
                 if existed:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .article import Article, parse_date
+from .errors import LoadError
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -21,10 +22,6 @@ JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES
 SIDECAR = ".meta.json"  # metadata for the text file of the same stem
-
-
-class LoadError(ValueError):
-    """One input that cannot become an article; the message is the one-line reason."""
 
 
 @dataclass
@@ -158,7 +155,7 @@ def parse_json(text: str, origin: str) -> Loaded:
     records = data if isinstance(data, list) else [data]
     if not records:
         raise LoadError("empty JSON array")
-    return _records(records, origin)
+    return load_records(records, origin)
 
 
 def parse_jsonl(text: str, origin: str) -> Loaded:
@@ -171,15 +168,20 @@ def parse_jsonl(text: str, origin: str) -> Loaded:
         except json.JSONDecodeError as exc:
             out.failures.append(Failure(f"{origin}:{lineno}", f"malformed JSON: {exc.msg} (column {exc.colno})"))
             continue
-        out.extend(_records([record], f"{origin}:{lineno}", numbered=False))
+        out.extend(load_records([record], f"{origin}:{lineno}", numbered=False))
     if not out.articles and not out.failures:
         raise LoadError("no JSON lines")
     return out
 
 
-def _records(records: Iterable[Any], origin: str, numbered: bool = True) -> Loaded:
+def load_records(records: Iterable[Any], origin: str = "record", numbered: bool = True) -> Loaded:
+    """JSON objects (or ready ``Article``s) as articles; a bad record becomes a
+    ``Failure`` named ``origin[i]`` and the rest go on."""
     out = Loaded()
     for i, record in enumerate(records):
+        if isinstance(record, Article):
+            out.articles.append(record)
+            continue
         where = f"{origin}[{i}]" if numbered else origin
         try:
             out.articles.append(article_from_record(record, where))
@@ -188,14 +190,19 @@ def _records(records: Iterable[Any], origin: str, numbered: bool = True) -> Load
     return out
 
 
+def check_size(size: int, max_bytes: int) -> None:
+    """The one file-size rule (files, folders, uploads): at most ``max_bytes``."""
+    if size > max_bytes:
+        raise LoadError(f"file is over the {max_bytes / 2**20:g} MB limit (NEWSQA_MAX_FILE_MB)")
+
+
 def parse_bytes(data: bytes, name: str, max_bytes: int, meta: dict[str, Any] | None = None) -> Loaded:
     """Parse one file's content by its name's suffix (used for uploads too, where
     there is no path on this machine to read)."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED:
         raise LoadError(f"unsupported file type {suffix or '(none)'!r}; use .txt .md .html .json .jsonl")
-    if len(data) > max_bytes:
-        raise LoadError(f"file is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit")
+    check_size(len(data), max_bytes)
     text = decode(data)
     if suffix in JSON_SUFFIXES:
         return parse_json(text, name)
@@ -206,6 +213,25 @@ def parse_bytes(data: bytes, name: str, max_bytes: int, meta: dict[str, Any] | N
     return Loaded(articles=[parse_text(text, name, meta)])
 
 
+def load_bytes(data: bytes, name: str, max_bytes: int, meta: dict[str, Any] | None = None) -> Loaded:
+    """One file's content; failures are returned, never raised."""
+    try:
+        return parse_bytes(data, name, max_bytes, meta)
+    except LoadError as exc:
+        return Loaded(failures=[Failure(name, str(exc))])
+    except Exception as exc:  # a parser bug on one odd file must not stop the others
+        return Loaded(failures=[Failure(name, f"could not parse: {type(exc).__name__}: {exc}".splitlines()[0])])
+
+
+def load_uploads(files: Iterable[tuple[str, bytes]], max_bytes: int) -> Loaded:
+    """Files received over the network as (name, content): only the name's last part
+    is kept, so a client's name never points at a path on this machine."""
+    out = Loaded()
+    for name, data in files:
+        out.extend(load_bytes(data, Path(name or "upload").name or "upload", max_bytes))
+    return out
+
+
 def load_file(path: Path, max_bytes: int) -> Loaded:
     """One file; failures are returned, never raised."""
     name = str(path)
@@ -214,18 +240,14 @@ def load_file(path: Path, max_bytes: int) -> Loaded:
             raise LoadError("no such file or directory")
         if not path.is_file():
             raise LoadError("not a regular file")
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise LoadError(f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit")
+        check_size(path.stat().st_size, max_bytes)
         meta = _sidecar(path)
-        loaded = parse_bytes(path.read_bytes(), name, max_bytes, meta)
+        data = path.read_bytes()
     except LoadError as exc:
         return Loaded(failures=[Failure(name, str(exc))])
     except OSError as exc:
         return Loaded(failures=[Failure(name, exc.strerror or str(exc))])
-    except Exception as exc:  # a parser bug on one odd file must not stop the others
-        return Loaded(failures=[Failure(name, f"could not parse: {type(exc).__name__}: {exc}".splitlines()[0])])
-    return loaded
+    return load_bytes(data, name, max_bytes, meta)
 
 
 def _sidecar(path: Path) -> dict[str, Any] | None:

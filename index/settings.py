@@ -8,10 +8,12 @@ halves need it and ``index`` must not import ``qa``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import SettingsError
 
 
 def default_home() -> Path:
@@ -65,6 +67,26 @@ class Settings(BaseSettings):
             example = {"chroma_url": "http://host:port", "llm_url": "http://host:port/v1"}[info.field_name]
             raise ValueError(f"NEWSQA_{info.field_name.upper()} must look like {example}")
         return v.rstrip("/")
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """The settings from the environment with keyword overrides; an invalid value is
+        one ``SettingsError`` naming the variable, not a pydantic traceback."""
+        try:
+            return cls(**overrides)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            name = str(err["loc"][0]) if err.get("loc") else "?"
+            msg = str(err.get("ctx", {}).get("error", err["msg"])) if err.get("type") == "value_error" else err["msg"]
+            raise SettingsError(f"bad setting NEWSQA_{name.upper()}: {msg}") from None
+
+    @property
+    def login(self) -> tuple[str, str] | None:
+        """``auth`` as (user, password), or None when no login is set."""
+        if not self.auth:
+            return None
+        user, _, password = self.auth.partition(":")
+        return user, password
 
     @property
     def chroma_path(self) -> Path:

@@ -14,6 +14,7 @@ processes compare it to refresh derived state (the lexical index).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,14 +24,44 @@ import numpy as np
 
 from .article import Article
 from .chunking import Chunk
+from . import vectors
+from .errors import StoreError
 from .settings import Settings
 
 MAX_BATCH = 5000  # Chroma takes at most 5,461 records per call
 GENERATION = "newsqa:generation"
 
 
-class StoreError(RuntimeError):
-    """The store cannot be reached or used; the message says what to do."""
+def _store_failures() -> tuple[type[BaseException], ...]:
+    """What Chroma raises when the store itself fails mid-run: its own errors, the HTTP
+    client's (server mode) and the operating system's (disk, sockets)."""
+    import httpx
+    from chromadb.errors import ChromaError
+
+    return ChromaError, httpx.HTTPError, OSError
+
+
+class _Guarded:
+    """A Chroma collection (or client) whose failures surface as one ``StoreError``
+    instead of chromadb's many exception types, whoever calls it."""
+
+    def __init__(self, target: Any, where: str):
+        self._target, self._where = target, where
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        if not callable(attr):
+            return attr
+
+        @functools.wraps(attr)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except _store_failures() as exc:
+                msg = " ".join(str(exc).split()) or type(exc).__name__
+                raise StoreError(f"the Chroma store failed ({self._where}.{name}): {msg}") from exc
+
+        return call
 
 
 @dataclass
@@ -38,6 +69,7 @@ class ArticleWrite:
     article: Article
     chunks: list[Chunk]
     embeddings: np.ndarray
+    sentence_embeddings: list[np.ndarray] | None = None  # per chunk, one row per sentence
 
 
 def chunk_id(article_id: str, version: str, index: int) -> str:
@@ -76,14 +108,14 @@ def open_client(settings: Settings):
 class ChromaStore:
     def __init__(self, settings: Settings, client=None):
         self.settings = settings
-        self.client = client or open_client(settings)
+        self.client = _Guarded(client or open_client(settings), "client")
         cfg = {"hnsw": {"space": "cosine"}}
-        self.chunks = self.client.get_or_create_collection(
+        self.chunks = _Guarded(self.client.get_or_create_collection(
             f"{settings.collection}_chunks", embedding_function=None, configuration=cfg
-        )
-        self.articles_col = self.client.get_or_create_collection(
+        ), "chunks")
+        self.articles_col = _Guarded(self.client.get_or_create_collection(
             f"{settings.collection}_articles", embedding_function=None, configuration=cfg
-        )
+        ), "articles")
 
     # -- generation -------------------------------------------------------------
     def generation(self) -> str:
@@ -121,13 +153,6 @@ class ChromaStore:
             return None
         return {"id": article_id, **got["metadatas"][0], "body": got["documents"][0]}
 
-    def get_bodies(self, ids: Sequence[str]) -> dict[str, str]:
-        ids = list(dict.fromkeys(ids))
-        if not ids:
-            return {}
-        got = self.articles_col.get(ids=ids, include=["documents"])
-        return dict(zip(got["ids"], got["documents"]))
-
     def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(id, text, metadata) of every committed chunk, for rebuilding the lexical index."""
         current = self.versions()
@@ -138,6 +163,9 @@ class ChromaStore:
 
     def count_chunks(self) -> int:
         return self.chunks.count()
+
+    def count_articles(self) -> int:
+        return self.articles_col.count()
 
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, str, dict, float]]:
         """Nearest chunks as (id, text, metadata, cosine similarity), best first.
@@ -172,7 +200,8 @@ class ChromaStore:
         for w in batch:
             a = w.article
             aid, version = a.id, a.version
-            for c, v in zip(w.chunks, w.embeddings):
+            sentence_vecs = w.sentence_embeddings or [None] * len(w.chunks)
+            for c, v, sv in zip(w.chunks, w.embeddings, sentence_vecs):
                 ids.append(chunk_id(aid, version, c.index))
                 docs.append(c.text)
                 vecs.append(v)
@@ -182,6 +211,7 @@ class ChromaStore:
                         "title": a.title, "source": a.source, "source_key": source_key(a.source),
                         "published_ts": a.published_ts, "header": a.header(),
                         "sentences": c.sentence_field(),
+                        vectors.FIELD: vectors.pack(sv) if sv is not None else "",
                     }
                 )
         for i in range(0, len(ids), MAX_BATCH):
@@ -208,6 +238,18 @@ class ChromaStore:
                 ids=art_ids[i:j], documents=art_docs[i:j], metadatas=art_metas[i:j], embeddings=np.asarray(art_vecs[i:j])
             )
         self._delete_stale({w.article.id: w.article.version for w in batch})
+        self._bump()
+
+    def put_raw(self, chunks: dict[str, Any] | None = None, articles: dict[str, Any] | None = None) -> None:
+        """Upsert records exactly as Chroma holds them (``ids``, ``embeddings``,
+        ``documents``, ``metadatas``), then mark the store changed: for tools that copy
+        a store without embedding again (bench/cluster.py, bench/scale.py). The caller
+        keeps the commit order: chunks and their article records together."""
+        for col, recs in ((self.chunks, chunks), (self.articles_col, articles)):
+            if not recs or not len(recs["ids"]):
+                continue
+            for i in range(0, len(recs["ids"]), MAX_BATCH):
+                col.upsert(**{k: v[i : i + MAX_BATCH] for k, v in recs.items()})
         self._bump()
 
     def _delete_stale(self, keep: dict[str, str]) -> None:

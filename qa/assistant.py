@@ -7,22 +7,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from index import (
-    Article,
-    ChromaStore,
-    Indexer,
-    IngestReport,
-    LoadError,
-    Settings,
-    article_from_record,
-)
+from index import Article, ChromaStore, Indexer, IngestReport, Loaded, Settings, load_records, load_uploads
 from index.embedding import Embedder
-from index.loaders import Failure, Loaded
 
 from .errors import BadRequest, NotFound
-from .schema import Answer, Filters, Passage
+from .history import normalise_history
+from .schema import Answer, Filters, Passage, Stats
 
-History = Sequence[str | tuple[str, str] | list[str]]
+History = Sequence[Any]  # questions, (question, answer) pairs or chat messages: see qa.history
 
 
 class Assistant:
@@ -48,7 +40,7 @@ class Assistant:
     def open(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
         """Settings from the environment (``NEWSQA_*``), with keyword overrides."""
         if settings is None:
-            settings = Settings(**overrides)
+            settings = Settings.load(**overrides)
         elif overrides:
             settings = settings.model_copy(update=overrides)
         return cls(settings)
@@ -64,17 +56,12 @@ class Assistant:
     def add_articles(self, records: Iterable[dict[str, Any] | Article], progress=None) -> IngestReport:
         """Article objects or dicts with the contract's fields (title, body, source,
         url, published_at, author, category)."""
-        loaded = Loaded()
-        for i, r in enumerate(records):
-            if isinstance(r, Article):
-                loaded.articles.append(r)
-                continue
-            try:
-                loaded.articles.append(article_from_record(r, f"record {i}"))
-            except LoadError as exc:
-                loaded.failures.append(Failure(f"record {i}", str(exc)))
-        with self._write_lock:
-            return self.indexer.add_loaded(loaded, progress)
+        return self.add_loaded(load_records(records), progress)
+
+    def add_uploads(self, files: Iterable[tuple[str, bytes]], progress=None) -> IngestReport:
+        """Files received over the network, as (file name, content): parsed by the
+        name's suffix, never looked up on this machine; each bad one is a failure."""
+        return self.add_loaded(load_uploads(files, self.settings.max_file_bytes), progress)
 
     def add_loaded(self, loaded: Loaded, progress=None) -> IngestReport:
         with self._write_lock:
@@ -101,6 +88,23 @@ class Assistant:
     def is_empty(self) -> bool:
         return self.store.count_chunks() == 0
 
+    def stats(self) -> Stats:
+        """What the store holds and who writes answers (the health check's figures)."""
+        return Stats(articles=self.store.count_articles(), chunks=self.store.count_chunks(), answers=self.settings.llm)
+
+    def sources(self) -> list[str]:
+        """The outlet names in the store, for filter choices."""
+        return self.retriever.sources()
+
+    def warm_up(self) -> None:
+        """Build (or load) the lexical index now rather than at the first question."""
+        self.retriever.snapshot()
+
+    def with_settings(self, **overrides: Any) -> Assistant:
+        """Another Assistant on the same store and loaded model, with some settings
+        changed (e.g. another LLM): for comparisons and tests."""
+        return Assistant(self.settings.model_copy(update=overrides), store=self.store, embedder=self.embedder)
+
     # -- asking -----------------------------------------------------------------
     @property
     def retriever(self):
@@ -115,7 +119,7 @@ class Assistant:
         """The extractive answerer, or the LLM writer (which falls back to it) when
         ``NEWSQA_LLM`` names one."""
         if self._answerer is None:
-            from .answering import Answerer
+            from .reader import Answerer
             from .llm import make_chat_model
 
             extractive = Answerer(self.retriever)
@@ -164,7 +168,7 @@ class Assistant:
         """A short answer whose every sentence is cited, or a refusal."""
         from .filters import parse_filters
 
-        return self.answerer.ask(self.check_question(question), list(history or []), parse_filters(filters))
+        return self.answerer.ask(self.check_question(question), normalise_history(history), parse_filters(filters))
 
     def ask_stream(
         self, question: str, history: History | None = None, filters: Filters | dict | None = None,
@@ -173,7 +177,7 @@ class Assistant:
         it), then the ``Answer`` itself, always last. Bad input raises before the first item."""
         from .filters import parse_filters
 
-        return self.answerer.stream(self.check_question(question), list(history or []), parse_filters(filters))
+        return self.answerer.stream(self.check_question(question), normalise_history(history), parse_filters(filters))
 
     # -- llama-index components (qa.engines) ----------------------------------------
     def as_retriever(self, k: int = 10, filters: Filters | dict | None = None):

@@ -27,7 +27,10 @@ from dataclasses import dataclass
 
 from index.chunking import sentence_spans
 
-from .evidence import Sentence, has_term, mentions, question_entities
+from .reader.evidence import has_term
+from .reader.names import mentions, words
+from .reader.questions import proper_names
+from .reader.sentences import Unit as Sentence
 from .schema import REFUSAL, Answer, Citation, Passage
 
 # "[1]", "[1, 3]", "[2-3]", "[Passage 2]"
@@ -263,7 +266,7 @@ class CitationChecker:
         weights = self.idf(words)
         total = sum(weights) or 1.0
         wanted = numbers(claim)
-        names = [e for e in question_entities(claim) if len(e) > 1]  # not the K of "16K"
+        names = [e for e in proper_names(claim) if len(e) > 1]  # not the K of "16K"
         quoted = quotations(claim)
 
         def cover(spans: list[Span]) -> float:
@@ -275,7 +278,7 @@ class CitationChecker:
             have = set().union(*(s.numbers for s in spans), *(numbers(s.passage.article.published_at) for s in spans))
             if not wanted <= have:
                 return 0.0
-            context = " ".join({s.context for s in spans})
+            context = words(" . ".join({s.context for s in spans}))
             if not all(mentions(context, e) for e in names):
                 return 0.0
             if quoted and not all(any(q in s.flat for s in spans) for q in quoted):

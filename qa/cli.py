@@ -23,11 +23,13 @@ def _assistant():
     embedded store takes one writer process), else a local Assistant."""
     from index import Settings
 
-    settings = Settings()
-    from .remote import RemoteAssistant, running_app
+    from .web.server import running_app
 
+    settings = Settings.load()
     url = running_app(settings)
     if url:
+        from .web.remote import RemoteAssistant
+
         print(f"newsqa: the app at {url} owns this data directory; working through it", file=sys.stderr)
         return RemoteAssistant(settings, url)
     from .assistant import Assistant
@@ -141,7 +143,7 @@ def cmd_search(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from .errors import BadRequest
+    from .errors import NewsqaError
 
     a = _assistant()
     history: list[tuple[str, str]] = []
@@ -155,7 +157,7 @@ def cmd_chat(args) -> int:
             break
         try:
             ans = _ask_and_show(a, q, history, _filters(args), args.json)
-        except BadRequest as exc:
+        except NewsqaError as exc:
             print(f"error: {exc}")
             continue
         history.append((q, ans.text))
@@ -163,10 +165,16 @@ def cmd_chat(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    import app
+    from .web import server
 
-    argv = (["--host", args.host] if args.host else []) + (["--port", str(args.port)] if args.port else [])
-    return app.main(argv)
+    return server.serve(server.settings_from(args))
+
+
+def cmd_mcp(args) -> int:
+    from .web.mcp import serve_stdio
+
+    serve_stdio(_assistant())  # stdout is the protocol's: everything else goes to stderr
+    return 0
 
 
 def cmd_eval(args) -> int:
@@ -176,6 +184,8 @@ def cmd_eval(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .web import server  # light: its heavy imports are inside functions
+
     p = argparse.ArgumentParser(prog="newsqa", description="Ask questions about news articles; answers cite their passages.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -216,10 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     filt(sp)
     sp.set_defaults(func=cmd_chat)
 
-    sp = sub.add_parser("serve", help="start the web app (chat, corpus, REST API)")
-    sp.add_argument("--host", default=None)
-    sp.add_argument("--port", type=int, default=None)
+    sp = sub.add_parser("serve", help="start the web app (chat, corpus, REST API); same as python app.py")
+    server.add_arguments(sp)
     sp.set_defaults(func=cmd_serve)
+
+    sp = sub.add_parser("mcp", help="serve the Model Context Protocol on stdin/stdout (tools: search, ask, add, list)")
+    sp.set_defaults(func=cmd_mcp)
 
     sp = sub.add_parser("eval", help="benchmarks: multihop retrieval metrics, or a QA question file")
     esub = sp.add_subparsers(dest="suite", required=True, metavar="SUITE")
@@ -230,34 +242,33 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--home", default=None, help="scratch data directory (kept, so reruns skip embedding)")
     m.add_argument("--mode", choices=["hybrid", "bm25", "dense", "fusion", "fusion+sentence", "fusion+sentence+steer"], default="hybrid")
     m.add_argument("--json", action="store_true")
-    q = esub.add_parser("qa", help="answer-key recall, citation validity, refusal accuracy of a JSONL question file")
+    m = esub.add_parser("answers", help="MultiHop-RAG through ask: gold facts in the cited quotes, refusals")
+    m.add_argument("--corpus", required=True)
+    m.add_argument("--queries", required=True)
+    m.add_argument("--split", choices=["dev", "test", "all"], default="all",
+                   help="dev: every fifth query (what the reader was tuned on); test: the rest")
+    m.add_argument("--limit", type=int, default=None)
+    m.add_argument("--home", default=None, help="scratch data directory (kept, so reruns skip embedding)")
+    m.add_argument("--json", action="store_true")
+    q = esub.add_parser("qa", help="answer-key recall, refusals, follow-ups, citation validity of a JSONL question file")
     q.add_argument("file")
     q.add_argument("--json", action="store_true")
+    q.add_argument("-v", "--verbose", action="store_true", help="print every question answered wrongly")
     sp.set_defaults(func=cmd_eval)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; every ``NewsqaError`` becomes one line on stderr and its exit code."""
     args = build_parser().parse_args(argv)
-    from pydantic import ValidationError
-
-    from .errors import BadRequest, NotFound
+    from .errors import NewsqaError
 
     try:
         return int(args.func(args) or 0)
-    except (BadRequest, NotFound) as exc:
-        return _fail(str(exc))
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        return _fail(f"bad setting NEWSQA_{str(err['loc'][0]).upper()}: {err['msg']}")
+    except NewsqaError as exc:
+        return _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
-    except Exception as exc:
-        from index import StoreError
-
-        if isinstance(exc, StoreError):
-            return _fail(str(exc))
-        raise
 
 
 if __name__ == "__main__":

@@ -2,57 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import datetime, time, timezone
 from typing import Any
+
+from pydantic import ValidationError
 
 from index.store import source_key
 
-from .errors import BadRequest
+from .errors import BadRequest, validation_message
 from .schema import Filters
-
-_KEYS = {"sources", "source", "since", "until"}
-
-
-def parse_day(value: Any, name: str) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.strip()[:10]).date() if len(value.strip()) >= 10 else date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise BadRequest(f"{name} must be a date like 2023-11-27, got {str(value)[:40]!r}")
 
 
 def parse_filters(raw: Filters | dict[str, Any] | None) -> Filters:
-    """Check a filters object; an error names what is wrong."""
+    """Check a filters object (a dict from JSON or the CLI); an error names what is wrong."""
     if raw is None:
         return Filters()
     if isinstance(raw, Filters):
-        f = raw
-    elif isinstance(raw, dict):
-        unknown = set(raw) - _KEYS
-        if unknown:
-            raise BadRequest(f"unknown filter {sorted(unknown)[0]!r}; use sources, since, until")
-        sources = raw.get("sources", raw.get("source")) or []
-        if isinstance(sources, str):
-            sources = [sources]
-        if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
-            raise BadRequest("sources must be a list of outlet names")
-        f = Filters(
-            sources=[s for s in sources if s.strip()],
-            since=parse_day(raw.get("since"), "since"),
-            until=parse_day(raw.get("until"), "until"),
-        )
-    else:
+        return raw
+    if not isinstance(raw, dict):
         raise BadRequest("filters must be an object with sources, since, until")
-    if f.since and f.until and f.since > f.until:
-        raise BadRequest(f"since ({f.since}) is after until ({f.until})")
-    return f
+    try:
+        return Filters.model_validate(raw)
+    except ValidationError as exc:
+        raise BadRequest(validation_message(exc.errors())) from None
 
 
 def day_bounds(f: Filters) -> tuple[int | None, int | None]:

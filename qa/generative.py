@@ -13,11 +13,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from .answering import Answerer, Evidence
 from .citecheck import CitationChecker
-from .followup import condense, is_follow_up
 from .llm import ChatModel, LLMError
 from .prompts import answer_messages, condense_messages
+from .reader import Answerer, Condensed, Evidence, condense, is_follow_up
 from .schema import Answer, Filters
 
 log = logging.getLogger("newsqa.llm")
@@ -64,12 +63,12 @@ class GenerativeAnswerer:
             return
         yield answer
 
-    def _condense(self, question: str, history: list) -> tuple[str, str | None] | None:
-        """The follow-up rewritten by the LLM as (standalone, previous question), or None
-        to let the rule-based condensation do it (no history, not a follow-up, LLM down)."""
+    def _condense(self, question: str, history: list) -> Condensed | None:
+        """The follow-up rewritten by the LLM, or None to let the rule-based
+        condensation do it (no history, not a follow-up, LLM down)."""
         if not history or not is_follow_up(question):
             return None
-        _, previous = condense(question, history)
+        rule_based = condense(question, history)
         earlier = [str(h[0] if isinstance(h, (tuple, list)) else h) for h in history][-4:]
         try:
             text = self.model.complete(condense_messages(question, earlier), 64)
@@ -80,7 +79,7 @@ class GenerativeAnswerer:
         standalone = lines[0] if lines else ""
         if not standalone or len(standalone) > 400 or len(lines) > 3:
             return None  # not a one-line question: keep the rule-based one
-        return standalone, previous
+        return Condensed(standalone, rule_based.previous, rule_based.previous_answer)
 
     def _fallback(self, ev: Evidence, note: str, unsupported: list[str] | None = None) -> Answer:
         answer = self.extractive.write(ev)

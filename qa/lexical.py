@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from index import vectors
 from index.chunking import parse_sentence_field
 
 
@@ -42,6 +43,9 @@ class LexicalIndex:
     _stem: Any = None
     _sent_bm25: Any = None
     _sent_offsets: np.ndarray | None = None  # first sentence of each chunk
+    # one row per sentence (the rows of the sentence BM25), float16, from the vectors
+    # stored with each chunk; zeros for chunks stored without them
+    sentence_vectors: np.ndarray | None = None
 
     def _derive(self) -> None:
         """Per-chunk arrays for filtering and steering, read off the metadata."""
@@ -56,7 +60,8 @@ class LexicalIndex:
         idx = cls(generation)
         idx.ids = [r[0] for r in rows]
         idx.texts = [r[1] for r in rows]
-        idx.metas = [r[2] for r in rows]
+        packed = [r[2].get(vectors.FIELD, "") for r in rows]
+        idx.metas = [{k: v for k, v in r[2].items() if k != vectors.FIELD} for r in rows]
         idx._derive()
         if rows:
             corpus = [f"{m.get('header', '')}\n{t}" for t, m in zip(idx.texts, idx.metas)]
@@ -69,6 +74,7 @@ class LexicalIndex:
                 spans = parse_sentence_field(meta.get("sentences", ""), len(text))
                 sentences.extend(text[a:b] for a, b in spans)
             idx._sent_offsets = np.asarray(offsets, dtype=np.int64)
+            idx.sentence_vectors = _sentence_matrix(packed, offsets, len(sentences))
             stokens = bm25s.tokenize(sentences, stopwords=_stopwords(), stemmer=idx._stem, show_progress=False)
             idx._sent_bm25 = bm25s.BM25()
             idx._sent_bm25.index(stokens, show_progress=False)
@@ -84,6 +90,8 @@ class LexicalIndex:
             self._bm25.save(str(folder / "chunks"), show_progress=False)
             self._sent_bm25.save(str(folder / "sentences"), show_progress=False)
             np.save(folder / "sentence_offsets.npy", self._sent_offsets)
+            if self.sentence_vectors is not None:
+                np.save(folder / "sentence_vectors.npy", self.sentence_vectors)
 
     @classmethod
     def load(cls, folder: Path, generation: str) -> LexicalIndex:
@@ -98,7 +106,20 @@ class LexicalIndex:
             idx._bm25 = bm25s.BM25.load(str(folder / "chunks"), mmap=True, show_progress=False)
             idx._sent_bm25 = bm25s.BM25.load(str(folder / "sentences"), mmap=True, show_progress=False)
             idx._sent_offsets = np.load(folder / "sentence_offsets.npy")
+            if (folder / "sentence_vectors.npy").exists():
+                idx.sentence_vectors = np.load(folder / "sentence_vectors.npy", mmap_mode="r")
         return idx
+
+    def sentence_rows(self, pos: int) -> range:
+        """The sentence rows (of the sentence BM25 and ``sentence_vectors``) of chunk ``pos``."""
+        offsets = self._sent_offsets
+        if offsets is None:
+            return range(0)
+        end = int(offsets[pos + 1]) if pos + 1 < len(offsets) else self.sentence_count()
+        return range(int(offsets[pos]), end)
+
+    def sentence_count(self) -> int:
+        return int(self._sent_bm25.scores["num_docs"]) if self._sent_bm25 is not None else 0
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -141,3 +162,17 @@ class LexicalIndex:
             df = int(indptr[tid + 1] - indptr[tid]) if tid is not None else 0
             out.append(float(np.log(1.0 + (n - df + 0.5) / (df + 0.5))))
         return out
+
+
+def _sentence_matrix(packed: list[str], offsets: list[int], total: int) -> np.ndarray | None:
+    """The chunks' packed sentence vectors as one float16 matrix aligned with the sentence
+    rows; None when no chunk has any (a store written before they existed)."""
+    counts = [e - s for s, e in zip(offsets, offsets[1:] + [total])]
+    dim = next((vectors.dimension(p, n) for p, n in zip(packed, counts) if p and n), 0)
+    if dim <= 0:
+        return None
+    out = np.zeros((total, dim), dtype=np.float16)
+    for p, n, start in zip(packed, counts, offsets):
+        if p and vectors.dimension(p, n) == dim:  # else stale or foreign: zeros rather than misaligned rows
+            out[start : start + n] = vectors.unpack(p, dim)
+    return out

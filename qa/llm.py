@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from index import Settings
+from index import Settings, Unavailable
 
 if TYPE_CHECKING:
     from llama_index.core.embeddings import BaseEmbedding
@@ -33,7 +33,7 @@ Messages = list[dict[str, str]]
 OLLAMA_DEFAULT_URL = "http://127.0.0.1:11434"
 
 
-class LLMError(RuntimeError):
+class LLMError(Unavailable):
     """The configured LLM cannot answer now (one line, fit to show the user)."""
 
 

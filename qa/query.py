@@ -42,8 +42,10 @@ class QueryInfo:
     text: str
     outlets: list[str] = field(default_factory=list)  # source keys, in order of mention
     days: list[DayRange] = field(default_factory=list)
-    outlet_spans: list[tuple[int, int]] = field(default_factory=list)  # where each outlet is named
+    outlet_spans: list[tuple[int, int]] = field(default_factory=list)  # where each outlet is first named
     day_spans: list[tuple[int, int]] = field(default_factory=list)
+    # every mention of an outlet, repeats included: (span, source key), in order
+    outlet_mentions: list[tuple[tuple[int, int], str]] = field(default_factory=list)
 
     def clause(self, span: tuple[int, int], min_words: int = 4) -> str:
         """The part of the question about one mention: from the mention to the next one
@@ -136,4 +138,4 @@ def analyse(text: str, aliases: dict[str, list[str]]) -> QueryInfo:
             outlets.append(key)
             outlet_spans.append(span)
     day_spans = find_day_spans(text)
-    return QueryInfo(text, outlets, [d for _, d in day_spans], outlet_spans, [s for s, _ in day_spans])
+    return QueryInfo(text, outlets, [d for _, d in day_spans], outlet_spans, [s for s, _ in day_spans], sorted(found))

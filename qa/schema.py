@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 REFUSAL = "I can't answer that from the articles I have."
 
@@ -100,12 +102,76 @@ class Answer:
 
 
 @dataclass
-class Filters:
-    """Restrict retrieval to some outlets and a publication date range (inclusive)."""
+class Stats:
+    """What the store holds, and who writes the answers (``extractive`` or an LLM backend)."""
 
-    sources: list[str] = field(default_factory=list)
-    since: date | None = None
-    until: date | None = None
+    articles: int
+    chunks: int
+    answers: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Stats:
+        return cls(int(d["articles"]), int(d["chunks"]), str(d["answers"]))
+
+
+class Filters(BaseModel):
+    """Restrict retrieval to some outlets and a publication date range (inclusive).
+
+    A pydantic model, so the REST API validates (and documents) it where it receives
+    it, and ``qa.filters.parse_filters`` checks dicts from Python and the CLI the same way."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[str] = Field(default_factory=list, validation_alias=AliasChoices("sources", "source"),
+                               description="outlet names (case- and space-insensitive)")
+    since: date | None = Field(None, description="published on or after this day (YYYY-MM-DD)")
+    until: date | None = Field(None, description="published on or before this day (YYYY-MM-DD)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known(cls, raw: Any) -> Any:
+        if isinstance(raw, dict):
+            unknown = set(raw) - {"sources", "source", "since", "until"}
+            if unknown:
+                raise ValueError(f"unknown filter {sorted(unknown)[0]!r}; use sources, since, until")
+        return raw
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _sources(cls, v: Any) -> list[str]:
+        if v is None:
+            return []
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list) or not all(isinstance(s, str) for s in v):
+            raise ValueError("sources must be a list of outlet names")
+        return [s for s in v if s.strip()]
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _day(cls, v: Any, info: ValidationInfo) -> date | None:
+        if v in (None, ""):
+            return None
+        if isinstance(v, datetime):
+            return v.date()
+        if isinstance(v, date):
+            return v
+        if isinstance(v, str):
+            text = v.strip()
+            try:
+                return datetime.fromisoformat(text[:10]).date() if len(text) >= 10 else date.fromisoformat(text)
+            except ValueError:
+                pass
+        raise ValueError(f"{info.field_name} must be a date like 2023-11-27, got {str(v)[:40]!r}")
+
+    @model_validator(mode="after")
+    def _order(self) -> Filters:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"since ({self.since}) is after until ({self.until})")
+        return self
 
     def is_empty(self) -> bool:
         return not self.sources and self.since is None and self.until is None

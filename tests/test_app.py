@@ -14,8 +14,8 @@ import time
 import httpx
 import pytest
 
-from app import _text
-from tests.conftest import ROOT, free_port
+from qa.history import message_text as _text
+from tests.helpers import ROOT, free_port, start_app, stop
 
 HTML_ARTICLE = """<!doctype html><html><head><title>Lighthouse keeper retires after 40 years | Harbour Times</title>
 <meta property="og:site_name" content="Harbour Times">
@@ -31,33 +31,11 @@ def server_home(tmp_path_factory):
     return tmp_path_factory.mktemp("app")
 
 
-def start_app(home, **env_extra):
-    """``python app.py`` on a free port with NEWSQA_HOME=home; returns (base URL, process)."""
-    port = free_port()
-    env = dict(os.environ, NEWSQA_HOME=str(home), **env_extra)
-    log = open(home / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], env=env, stdout=log, stderr=log, cwd=home)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                return base, proc
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError((home / "server.log").read_text())
-        time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("server did not start in 180 s")
-
-
 @pytest.fixture(scope="module")
 def server(server_home):
     base, proc = start_app(server_home, NEWSQA_MAX_FILE_MB="1")
     yield base
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop(proc)
 
 
 def test_first_start_loads_bundled_corpus(server):
@@ -91,10 +69,14 @@ def test_follow_up_and_search_over_http(server):
         ("/api/ask", {"question": ""}, 400, "empty"),
         ("/api/ask", {"question": "x" * 100_000}, 400, "limit"),
         ("/api/ask", {"q": "missing field"}, 422, "question"),
-        ("/api/ask", {"question": "x", "filters": {"since": "soon"}}, 400, "since must be a date"),
-        ("/api/ask", {"question": "x", "filters": {"since": "2023-05-01", "until": "2023-01-01"}}, 400, "after"),
+        ("/api/ask", {"question": "x", "filters": {"since": "soon"}}, 422, "filters: since must be a date"),
+        ("/api/ask", {"question": "x", "filters": {"since": "2023-05-01", "until": "2023-01-01"}}, 422,
+         "filters: since (2023-05-01) is after until"),
+        ("/api/ask", {"question": "x", "filters": {"outlet": "BBC"}}, 422, "filters: unknown filter 'outlet'"),
+        ("/api/ask", {"question": "x", "colour": "red"}, 422, "unknown field 'colour'"),
         ("/api/ask", {"question": "x", "history": "not a list"}, 422, "history"),
-        ("/api/search", {"query": "x", "k": 0}, 400, "k must be"),
+        ("/api/search", {"query": "x", "k": 0}, 422, "k: Input should be greater than or equal to 1"),
+        ("/api/search", {"query": "x", "k": "3"}, 422, "k: Input should be a valid integer"),
         ("/api/articles", [], 400, "no articles"),
     ],
 )
@@ -102,6 +84,22 @@ def test_bad_input_gets_a_clear_4xx(server, path, payload, status, message):
     r = httpx.post(f"{server}{path}", json=payload, timeout=60)
     assert r.status_code == status, r.text
     assert message in r.json()["error"]
+
+
+def test_openapi_documents_request_and_response_schemas(server):
+    spec = httpx.get(f"{server}/openapi.json").json()
+
+    def schema(path, method="post"):
+        return spec["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+
+    assert schema("/api/ask")["$ref"].endswith("/AnswerOut")
+    assert schema("/api/search")["items"]["$ref"].endswith("/PassageOut")
+    assert schema("/api/health", "get")["$ref"].endswith("/HealthOut")
+    assert schema("/api/articles")["$ref"].endswith("/IngestReportOut")
+    assert set(spec["paths"]["/api/articles"]["post"]["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
+    ask_body = spec["components"]["schemas"]["AskRequest"]["properties"]
+    assert "Filters" in json.dumps(ask_body["filters"])  # filters are a typed model, validated by pydantic
+    assert set(spec["components"]["schemas"]["CitationOut"]["properties"]) >= {"quote", "start", "end", "passage"}
 
 
 def test_malformed_bodies_and_unknown_ids(server):
@@ -207,8 +205,8 @@ def test_browser_asks_sees_citation_opens_source_and_uploads(server, tmp_path):
 
 
 def test_article_text_is_escaped_in_the_sources_panel():
-    from app import sources_html
     from qa.schema import Answer, ArticleRef, Citation, Passage
+    from qa.web.format import sources_html
 
     text = "The mayor said <img src=x onerror=alert(1)> the park opens Monday. <script>alert(2)</script>"
     p = Passage(text, 1.0, 0, len(text), ArticleRef("a1", "<script>alert(3)</script>", "Evil <b>News</b>",
@@ -221,19 +219,8 @@ def test_article_text_is_escaped_in_the_sources_panel():
 
 
 def test_login_protects_the_ui_and_the_api(tmp_path):
-    port = free_port()
-    env = dict(os.environ, NEWSQA_HOME=str(tmp_path), NEWSQA_AUTH="editor:s3cret")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    base, proc = start_app(tmp_path, NEWSQA_AUTH="editor:s3cret")
     try:
-        for _ in range(360):
-            try:
-                if httpx.get(f"{base}/api/health", auth=("editor", "s3cret"), timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
         assert httpx.get(f"{base}/api/health").status_code == 401
         assert httpx.get(f"{base}/api/articles", auth=("editor", "wrong")).status_code == 401
         assert httpx.post(f"{base}/api/ask", json={"question": "x"}).status_code == 401
@@ -244,8 +231,7 @@ def test_login_protects_the_ui_and_the_api(tmp_path):
             assert ui.post("/login", data={"username": "editor", "password": "s3cret"}).status_code == 200
             assert ui.get("/config").status_code == 200
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)
 
 
 def test_cli_add_while_the_app_serves_goes_through_the_app(server, server_home, tmp_path):
@@ -289,8 +275,7 @@ def llm_home(tmp_path_factory):
 def llm_server(llm_home, fake_llm):
     base, proc = start_app(llm_home, NEWSQA_LLM="openai", NEWSQA_LLM_URL=fake_llm.url)
     yield base
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop(proc)
 
 
 FIRST = "Russia annexed the Crimean peninsula in 2014 [1]."

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 
 from index import Settings
 from qa import Assistant
-from qa.web.openai import openai_router, reply_content
+from qa.web.openai import build_router, reply_content
 from tests.conftest import CORPUS, free_port, multihop_records
 from tests.fake_llm import FakeLLM, Reply
 
@@ -38,7 +38,7 @@ def serve(assistant: Assistant):
     import uvicorn
 
     app = FastAPI()
-    app.include_router(openai_router(assistant))
+    app.include_router(build_router(assistant, assistant.settings))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -123,7 +123,7 @@ def test_follow_up_uses_the_earlier_turns(client, news):
                 {"role": "assistant", "content": reply}, {"role": "user", "content": [{"type": "text", "text": KULEBA}]}]
     second = client.chat.completions.create(model="newsqa", messages=messages).choices[0].message
     expected = news.ask(KULEBA, history=[(FRANCE, news.ask(FRANCE).text)])  # our Sources list is not history
-    assert expected.question.lower() == "what did kuleba say about the withdrawal"
+    assert "withdrawal" in expected.question.lower() and "withdrawal" not in news.ask(KULEBA).question.lower()
     assert second.content == reply_content(expected)
     assert any("Kuleba" in c["quote"] for c in second.citations)
 

@@ -24,11 +24,8 @@ thread pool, never on the event loop.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
-import secrets
 import time
 import uuid
 from collections.abc import Iterator
@@ -76,10 +73,11 @@ class ChatRequest(BaseModel):
     stream: bool = False
 
 
-def openai_router(assistant) -> APIRouter:
-    """The /v1 routes over ``assistant`` (a ``qa.Assistant``)."""
+def build_router(assistant, settings) -> APIRouter:
+    """The /v1 routes over ``assistant`` (a ``qa.Assistant``). Include it without the
+    app's login dependency: it checks the login itself, to accept a bearer password
+    and to refuse in OpenAI's error shape."""
     router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
-    settings = assistant.settings
     started = int(time.time())
 
     def check_login(request: Request) -> None:
@@ -127,21 +125,17 @@ def openai_router(assistant) -> APIRouter:
 
 def login_ok(settings, authorization: str) -> bool:
     """``NEWSQA_AUTH=user:password``: ``Bearer <password>`` (an OpenAI client's API key,
-    an MCP host's token) or the app's basic login. Always true without a login."""
-    if not settings.auth:
+    an MCP host's token) or the app's basic login (qa/web/auth.py's one check). Always
+    true without a login."""
+    from .auth import basic_credentials, credentials_ok
+
+    if settings.login is None:
         return True
-    user, _, password = settings.auth.partition(":")
-    scheme, _, value = authorization.partition(" ")
-    value = value.strip()
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() == "bearer":
-        return secrets.compare_digest(value.encode(), password.encode())
-    if scheme.lower() == "basic":
-        try:
-            u, sep, p = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        return bool(sep) and secrets.compare_digest(u.encode(), user.encode()) and secrets.compare_digest(p.encode(), password.encode())
-    return False
+        return credentials_ok(settings, settings.login[0], token.strip())
+    creds = basic_credentials(authorization)
+    return creds is not None and credentials_ok(settings, *creds)
 
 
 # -- the request ----------------------------------------------------------------------

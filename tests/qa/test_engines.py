@@ -138,8 +138,9 @@ def test_chat_engine_passes_its_history_so_follow_ups_work(a):
     assert second.response == a.ask(KULEBA, history=[(FRANCE, first.response)]).text
     assert any("Kuleba" in n.node.text for n in second.source_nodes)
     # understood through the history: alone, the same words are not about the withdrawal
-    assert second.metadata["question"].lower() == "what did kuleba say about the withdrawal"
-    assert a.ask(KULEBA).question == KULEBA
+    understood = second.metadata["question"].lower()
+    assert "kuleba" in understood and "withdrawal" in understood
+    assert "withdrawal" not in a.ask(KULEBA).question.lower()
     assert [(m.role.value, m.content) for m in chat.chat_history] == [
         ("user", FRANCE), ("assistant", first.response), ("user", KULEBA), ("assistant", second.response)]
     chat.reset()
@@ -153,7 +154,7 @@ def test_chat_history_given_by_the_caller_is_used(a):
     history = [ChatMessage(role="user", content=FRANCE), ChatMessage(role="assistant", content=first.text)]
     reply = asyncio.run(a.as_chat_engine().achat(KULEBA, chat_history=history))
     assert reply.response == a.ask(KULEBA, history=[(FRANCE, first.text)]).text
-    assert reply.metadata["question"].lower() == "what did kuleba say about the withdrawal"
+    assert "kuleba" in reply.metadata["question"].lower() and "withdrawal" in reply.metadata["question"].lower()
 
 
 def test_stream_chat_adds_up_to_the_answer_with_its_sources(a):

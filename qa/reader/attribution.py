@@ -1,0 +1,98 @@
+"""Who says what: a statement attributed to the person or body a question asks about.
+
+News puts the speaker in the sentence ("..., French government spokesman Gabriel Attal
+said"), before it ("Kuleba said on Tuesday. “We have a rule ...,” he told ...") or
+after it (a bare quotation, then "the chancellor said."). A unit is read with the
+sentences around it when it does not name its own speaker: the one or two before when
+it leans on a pronoun or is a bare quotation, the next one when that one names a
+speaker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .kinds import QUOTE, SPEECH
+from .names import mentions, same_word, words
+from .questions import proper_names
+from .sentences import Unit
+
+_PRONOUN_SPEAKER = re.compile(r"\b(?:he|she|they|it|we|i)\s+(?:\w+\s+)?(?:said|says|told|added|continued|went on|insisted|"
+                              r"stressed|warned|argued|explained|wrote|noted|asked|replied)\b|\b(?:said|added|continued)\s+"
+                              r"(?:he|she|they)\b", re.I)
+_ROLE_STOP = {"the", "a", "an", "of", "in", "at", "for", "and", "to", "new", "former", "then", "from", "on", "s"}
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Who a question asks about: the names in the phrase, and the rest of its words
+    (a role such as "manager", "search liaison", "renters' union")."""
+
+    phrase: str
+    names: tuple[str, ...]
+    roles: tuple[str, ...]
+
+    @classmethod
+    def of(cls, phrase: str) -> Speaker:
+        names = tuple(proper_names(phrase))
+        name_words = {w for n in names for w in words(n)}
+        roles = tuple(w for w in words(phrase) if w not in name_words and w not in _ROLE_STOP and len(w) > 2)
+        return cls(phrase, names, roles)
+
+    def named_in(self, text_words: set[str]) -> bool:
+        """The context names the speaker: one of its names, or its role (every word of it)."""
+        if any(mentions(text_words, n) for n in self.names):
+            return True
+        return bool(self.roles) and all(any(same_word(r, w) for w in text_words) for r in self.roles)
+
+
+def needs_context(unit: Unit) -> bool:
+    """A statement that does not name who makes it within itself."""
+    text = unit.text
+    if _PRONOUN_SPEAKER.search(text):
+        return True
+    if QUOTE.search(text):
+        outside = re.sub(r"[“\"][^”\"]*[”\"]", " ", text)
+        return not proper_names(outside)
+    return False
+
+
+def contexts(units: list[Unit], reach: int = 500) -> list[str]:
+    """For each unit (in passage and text order), the text its speaker is read from:
+    itself, and when it does not name its speaker, the passage up to ``reach``
+    characters before it and the next sentence when that one reports speech."""
+    out = []
+    for i, u in enumerate(units):
+        text = u.text
+        if needs_context(u):
+            p = u.passage
+            lead = p.text[max(0, u.start - p.start - reach) : u.start - p.start]
+            text = f"{lead} {text}"
+            nxt = units[i + 1] if i + 1 < len(units) else None
+            if nxt is not None and nxt.passage.chunk_id == p.chunk_id and SPEECH.search(nxt.text):
+                text += " " + nxt.text
+        out.append(text)
+    return out
+
+
+def attributed(unit: Unit, context: str, speaker: Speaker) -> bool:
+    """A statement (quoted or reported speech) whose speaker is the one asked about."""
+    if not (QUOTE.search(unit.text) or SPEECH.search(unit.text)):
+        return False
+    return speaker.named_in(set(words(context)))
+
+
+def speaker_neighbour(units: list[Unit], i: int) -> Unit | None:
+    """The nearby unit that names the speaker of unit ``i`` when it does not itself
+    (up to three sentences before it, or the one after), quoted with it so the answer
+    shows who said it."""
+    u = units[i]
+    if not needs_context(u):
+        return None
+    same = [j for j in (i - 1, i - 2, i - 3, i + 1) if 0 <= j < len(units) and units[j].passage.chunk_id == u.passage.chunk_id]
+    for j in same:
+        v = units[j]
+        if proper_names(v.text) and not needs_context(v) and (SPEECH.search(v.text) or QUOTE.search(v.text) or j == i - 1):
+            return v
+    return None

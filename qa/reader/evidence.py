@@ -1,0 +1,227 @@
+"""Scoring the candidate sentences of a question, and deciding whether they answer it.
+
+Each unit gets:
+- coverage: the idf-weighted share of the question's content terms it holds, read in
+  context (a term of the article's title counts for every sentence of the article, one
+  in the sentence before counts half, one elsewhere in the passage a third);
+- similarity: the cosine between the question's vector and the unit's (sentence
+  vectors pooled at ingestion), which sees paraphrase that shared words miss;
+- fits: whether it holds the kind of answer asked for (a number, a date, a name, a
+  cause, a statement);
+- attributed: for "what did X say", whether it is X's statement;
+- names: the share of the question's names found in it, its context or its title.
+
+``relevance`` (coverage and similarity together) says whether a unit is about the
+question at all; ``score`` ranks units as answers. The articles answer a question when
+its names are found, the best unit is relevant enough, and (for the kinds that can be
+checked) a relevant unit holds that kind of answer; otherwise the question is refused,
+and when the articles cover the topic but not the detail, what they do say is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..lexical import LexicalIndex
+from .attribution import Speaker, attributed, contexts
+from .kinds import fits
+from .names import mentions, words
+from .questions import FRAME, Kind, Question
+from .sentences import Unit
+
+# the verbs of asking about a statement: attribution handles them, coverage should not
+_ASKS = re.compile(
+    r"\b(?:say|said|says|think|thinks|thought|respond|responded|react|reacted|claim|claimed|announce|announced|warn|"
+    r"warned|tell|told|view|position|stance|believe|believes|comment|commented|reaction|response|according|describe|"
+    r"described|sum|summed|answer|answered|feel|feels|make|mean|exactly|actually|really)\b", re.I)
+
+
+@dataclass(frozen=True)
+class ReaderConfig:
+    """Weights and thresholds of the reader. Chosen on the development questions only
+    (bench/questions/reader_dev.jsonl and every fifth MultiHop-RAG query); see
+    docs/benchmarks.md for how."""
+
+    passages: int = 8
+    w_coverage: float = 0.5
+    w_own: float = 0.5
+    w_similarity: float = 1.0
+    w_fits: float = 0.35
+    w_attributed: float = 0.4
+    w_passage: float = 0.2
+    w_names: float = 0.3
+    # relevance = (coverage + similarity) / 2 of the best unit must reach this
+    min_relevance: float = 0.35
+    min_part_relevance: float = 0.28  # the same for one part of a several-part question
+    # a unit of the right kind counts when its relevance reaches this share of the best's
+    kind_relevance_share: float = 0.8
+    min_fits: float = 0.6
+    max_sentences: int = 2
+    keep_ratio: float = 0.85
+    prefer_boost: float = 0.2
+
+
+@dataclass
+class Verdict:
+    """What the evidence says about answering: the units to quote, or why not."""
+
+    answer: list[Unit]
+    refusal: str | None = None
+    closest: Unit | None = None  # shown, marked as not the answer, for a near miss
+
+
+def question_terms(q: Question, lex: LexicalIndex) -> tuple[list[str], list[float]]:
+    """The question's content terms (stemmed, frame and asking verbs left out) and their idf."""
+    content = FRAME.sub(" ", _ASKS.sub(" ", q.text))
+    terms = list(dict.fromkeys(lex.query_terms(content))) or list(dict.fromkeys(lex.query_terms(q.text)))
+    return terms, lex.idf(terms)
+
+
+def score_units(
+    units: list[Unit], q: Question, text: str, terms: list[str], weights: list[float], qvec: np.ndarray | None,
+    lex: LexicalIndex, cfg: ReaderConfig,
+) -> None:
+    """Fill in every unit's features, relevance and score against ``text`` (the question,
+    or one part of it)."""
+    total = sum(weights) or 1.0
+    titles: dict[str, set[str]] = {}
+    title_words: dict[str, list[str]] = {}
+    passage_terms: dict[str, set[str]] = {}
+    for u in units:
+        passage_terms.setdefault(u.passage.chunk_id, set()).update(u.terms)
+        if u.article_id not in titles:
+            titles[u.article_id] = set(lex.query_terms(u.passage.article.title))
+            title_words[u.article_id] = ["."] + words(u.passage.article.title)
+    top_passage = max((u.passage.score for u in units), default=1.0) or 1.0
+    speaker = Speaker.of(q.speaker) if q.speaker else None
+    ctx = contexts(units)
+    names = list(q.names)
+    focus = [t for t in terms if len(t) > 2]
+
+    def near(clause: str) -> bool:
+        found = set(lex.query_terms(clause))
+        return any(has_term(found, t) for t in focus)
+
+    previous: Unit | None = None
+    for u, context in zip(units, ctx):
+        before = previous.terms if previous is not None and previous.passage.chunk_id == u.passage.chunk_id else set()
+        got = own = detail = beyond = 0.0
+        for t, w in zip(terms, weights):
+            if not has_term(titles[u.article_id], t):
+                beyond += w
+                detail += w * has_term(u.terms, t)
+            if has_term(u.terms, t):
+                got += w
+                own += w
+            elif has_term(titles[u.article_id], t):
+                got += w
+            elif has_term(before, t):
+                got += 0.5 * w
+            elif has_term(passage_terms[u.passage.chunk_id], t):
+                got += w / 3
+        u.coverage = got / total
+        u.own = own / total
+        u.detail = detail / beyond if beyond else 1.0
+        u.similarity = float(np.dot(u.vector, qvec)) if u.vector is not None and qvec is not None else 0.0
+        u.fits = fits(q.kind, u.text, q, near)
+        if q.kind is Kind.PERSON and context is not u.text:  # "..., he said": who he is comes before
+            u.fits = max(u.fits, 0.9 * fits(q.kind, context, q))
+        u.attributed = speaker is not None and attributed(u, context, speaker)
+        if names:
+            pool = words(context) + title_words[u.article_id]
+            if previous is not None and previous.passage.chunk_id == u.passage.chunk_id:
+                pool += words(previous.text)
+            u.names = sum(mentions(pool, n) for n in names) / len(names)
+        u.relevance = (u.coverage + max(u.similarity, 0.0)) / 2
+        score = (cfg.w_coverage * u.coverage + cfg.w_own * u.own + cfg.w_similarity * u.similarity + cfg.w_fits * u.fits
+                 + cfg.w_attributed * u.attributed + cfg.w_passage * u.passage.score / top_passage
+                 + cfg.w_names * u.names)
+        if len(u.text.split()) < 5:
+            score *= 0.4  # fragments ("Johnson.", captions) do not answer anything
+        u.score = score
+        previous = u
+
+
+def has_term(terms: set[str], t: str) -> bool:
+    """A (stemmed) term, or a longer or shorter form of it: the stemmer leaves
+    "west"/"western" and "russia"/"russian" apart."""
+    if t in terms:
+        return True
+    return len(t) >= 4 and any(len(u) >= 4 and (u.startswith(t) or t.startswith(u)) for u in terms)
+
+
+def missing_names(q: Question, units: list[Unit]) -> list[str]:
+    """The question's names that no retrieved passage (text, title, outlet) mentions."""
+    pool: list[str] = []
+    seen: set[str] = set()
+    for u in units:
+        pool += ["."] + words(u.text)
+        a = u.passage.article
+        if a.id not in seen:
+            seen.add(a.id)
+            pool += ["."] + words(f"{a.title} . {a.source} . {a.author}")
+    return [n for n in q.names if not mentions(pool, n)]
+
+
+def decide(q: Question, units: list[Unit], cfg: ReaderConfig) -> Verdict:
+    """The units that answer the question, or a refusal (with the closest unit when the
+    articles cover the topic but not what is asked)."""
+    if not units:
+        return Verdict([], "")
+    ranked = sorted(units, key=lambda u: -u.score)
+    best = ranked[0]
+    most_relevant = max(units, key=lambda u: u.relevance)
+    if most_relevant.relevance < cfg.min_relevance:
+        return Verdict([], "")
+    floor = max(cfg.min_relevance, cfg.kind_relevance_share * most_relevant.relevance)
+    relevant = [u for u in ranked if u.relevance >= floor]
+    if q.kind in GATED_KINDS:
+        typed = [u for u in relevant if u.fits >= cfg.min_fits]
+        if not typed:
+            return Verdict([], _not_given(q), closest=most_relevant)
+        best = typed[0]
+    elif q.speaker:
+        said = [u for u in relevant if u.attributed]
+        if said:
+            best = said[0]
+        elif not any(u.attributed for u in units):
+            return Verdict([], f"The articles do not quote {q.speaker} on this.", closest=most_relevant)
+    elif best.relevance < floor:
+        best = relevant[0]
+    chosen = [best]
+    for u in relevant:
+        if len(chosen) >= cfg.max_sentences or u.score < cfg.keep_ratio * best.score:
+            break
+        if u is best or any(_overlap(u, c) or _near_duplicate(u, c) for c in chosen):
+            continue
+        if q.kind not in (Kind.OTHER, Kind.YESNO, Kind.STATEMENT) and u.fits < cfg.min_fits:
+            continue
+        chosen.append(u)
+    return Verdict(chosen)
+
+
+# kinds whose answer can be told from the text (a number, a date, a name); a reason
+# or a place is too often said without any telltale word to refuse for want of one
+GATED_KINDS = (Kind.QUANTITY, Kind.DATE, Kind.PERSON, Kind.ORGANISATION)
+
+_NOT_GIVEN = {
+    Kind.QUANTITY: "how many or how much", Kind.DATE: "when", Kind.PERSON: "who", Kind.ORGANISATION: "which one",
+    Kind.PLACE: "where", Kind.REASON: "why",
+}
+
+
+def _not_given(q: Question) -> str:
+    return f"The articles I have do not say {_NOT_GIVEN.get(q.kind, 'that')}."
+
+
+def _overlap(a: Unit, b: Unit) -> bool:
+    return a.article_id == b.article_id and a.start < b.end and b.start < a.end
+
+
+def _near_duplicate(a: Unit, b: Unit) -> bool:
+    if not a.terms or not b.terms:
+        return a.text.strip() == b.text.strip()
+    return len(a.terms & b.terms) / len(a.terms | b.terms) >= 0.7

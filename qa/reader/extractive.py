@@ -1,0 +1,309 @@
+"""The extractive answerer: the default, offline way to write a cited answer.
+
+question -> condense (follow-ups) -> what it asks (kind, speaker, names, parts) ->
+retrieve -> score the candidate sentences -> refuse, or quote the sentences that answer,
+each with an [n] marker whose citation carries the exact span of the article body.
+
+A question about several sources or facts is answered part by part: each part gets its
+own search (within the outlet or day it names) and its own best sentence, and the answer
+lists them in date order with their dates; "which came first" is answered from the
+articles' dates.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from index.store import source_key
+
+from ..lexical import LexicalIndex
+from ..query import analyse
+from ..retrieval import HybridRetriever
+from ..schema import REFUSAL, Answer, Citation, Filters, Passage
+from .attribution import speaker_neighbour
+from .evidence import ReaderConfig, Verdict, decide, missing_names, question_terms, score_units
+from .followup import Condensed, condense
+from .names import mentions, words
+from .questions import Kind, Part, Question, analyse_question
+from .sentences import Unit, units_of
+
+
+@dataclass
+class Evidence:
+    """What retrieval and scoring found for one question: the input of every writer
+    (extractive here, an LLM in ``qa.generative``)."""
+
+    question: str  # standalone (follow-ups resolved)
+    passages: list[Passage]
+    sentences: list[Unit]  # the passages' units in order, scored
+    lexical: LexicalIndex
+    refusal: str | None = None  # set when the articles hold no answer: the text to show
+    chosen: list[Unit] = field(default_factory=list)  # what the extractive answer quotes
+    closest: Unit | None = None  # shown with a refusal when the topic is covered but not the detail
+    parsed: Question | None = None
+    by_part: list[tuple[Part, Unit | None]] = field(default_factory=list)
+
+
+class Answerer:
+    def __init__(self, retriever: HybridRetriever, config: ReaderConfig | None = None):
+        self.retriever = retriever
+        self.config = config or ReaderConfig()
+
+    def ask(self, question: str, history: list, filters: Filters) -> Answer:
+        return self.write(self.gather(question, history, filters))
+
+    def stream(self, question: str, history: list, filters: Filters) -> Iterator[Answer]:
+        """The same interface as the LLM writer's: here the Answer comes whole."""
+        yield self.ask(question, history, filters)
+
+    # -- gathering --------------------------------------------------------------
+    def gather(self, question: str, history: list, filters: Filters, condensed: Condensed | None = None) -> Evidence:
+        """Retrieve and score the evidence, and decide whether it answers the question
+        (``condensed``: the follow-up already resolved, e.g. by an LLM)."""
+        cfg = self.config
+        c = condensed or condense(question, history)
+        standalone = c.standalone
+        snap = self.retriever.snapshot()
+        lex = snap.lexical
+        q = analyse_question(c.asked, analyse(c.asked, snap.aliases))
+        prefer: set[str] = set()
+        if c.previous:
+            prefer = {p.article.id for p in self.retriever.search(c.previous, 3, filters)}
+        passages = self.retriever.search(standalone, cfg.passages, filters, prefer=prefer, prefer_boost=cfg.prefer_boost)
+        if not passages:
+            why = " No article matches the filters." if not filters.is_empty() else ""
+            return Evidence(standalone, [], [], lex, REFUSAL + why, parsed=q)
+        units = units_of(passages, lex, snap.positions)
+        terms, weights = question_terms(q, lex)
+        qvec = self.retriever.embedder.embed_query(standalone)
+        score_units(units, q, standalone, terms, weights, qvec, lex, cfg)
+        ev = Evidence(standalone, passages, units, lex, parsed=q)
+        if q.multi:
+            return self._gather_parts(ev, q, filters)
+        missing = self._absent(q, units)
+        if missing:
+            ev.refusal = f"{REFUSAL} None of them mentions {', '.join(missing)}."
+            return ev
+        verdict = decide(q, units, cfg)
+        return self._apply(ev, verdict)
+
+    def _apply(self, ev: Evidence, verdict: Verdict) -> Evidence:
+        if verdict.refusal is not None:
+            ev.refusal = f"{REFUSAL} {verdict.refusal}".strip()
+            ev.closest = verdict.closest
+        ev.chosen = verdict.answer
+        return ev
+
+    def _gather_parts(self, ev: Evidence, q: Question, filters: Filters) -> Evidence:
+        """Each part answered by its own best sentence, found among the question's
+        passages and the part's own search (within its outlet or day); then each outlet
+        the question names that no part's answer comes from gets its best sentence for
+        the whole question."""
+        snap = self.retriever.snapshot()
+        parts = list(q.parts)
+        vecs = list(self.retriever.embedder.embed_queries([p.text for p in parts]))
+        seen: dict[tuple[str, int, int], Unit] = {u.key(): u for u in ev.sentences}
+        answers: list[tuple[Part, Unit | None]] = []
+        for part, vec in zip(parts, vecs):
+            answers.append((part, self._answer_part(ev, q, part, vec, filters, seen)))
+        covered = {source_key(u.passage.article.source) for _, u in answers if u is not None}
+        for outlet in q.info.outlets:
+            if outlet not in covered:
+                part = Part(q.text, [outlet])
+                answers.append((part, self._answer_part(ev, q, part, None, filters, seen)))
+        ev.by_part = answers
+        missing = self._absent(q, list(seen.values()))
+        if missing:
+            ev.refusal = f"{REFUSAL} None of them mentions {', '.join(missing)}."
+            return ev
+        chosen: list[Unit] = []
+        for n, (part, u) in enumerate(answers):
+            if u is not None and all(u.key() != c.key() for c in chosen):
+                u.part = n
+                chosen.append(u)
+        named_without = [o for p, u in answers if u is None and len(p.outlets) == 1 for o in p.outlets]
+        named_without = [o for o in dict.fromkeys(named_without) if o not in covered and
+                         not any(u is not None and source_key(u.passage.article.source) == o for _, u in answers)]
+        if not chosen:
+            ev.refusal = REFUSAL
+        elif named_without:
+            names = ", ".join(snap_name(self.retriever, o) for o in named_without)
+            ev.refusal = f"{REFUSAL} Nothing from {names} covers it."
+            ev.closest = chosen[0]
+        ev.chosen = chosen
+        return ev
+
+    def _answer_part(
+        self, ev: Evidence, q: Question, part: Part, vec, filters: Filters, seen: dict[tuple[str, int, int], Unit],
+    ) -> Unit | None:
+        """The best unit for one part (scored on copies: a unit may serve several parts)."""
+        cfg = self.config
+        snap = self.retriever.snapshot()
+        lex = snap.lexical
+        sub = analyse_question(part.text, analyse(part.text, snap.aliases))
+        sub.kind = q.kind if q.kind is not Kind.STATEMENT else sub.kind
+        sub.names = [n for n in sub.names if n in q.names]
+        found = self.retriever.search(part.text, 4, _narrow(filters, part, q))
+        fresh = [seen.setdefault(u.key(), u) for u in units_of(found, lex, snap.positions)]
+        extra = [u for u in ev.sentences if _in_part(u, part, q)]
+        cands = [copy.copy(u) for u in dict.fromkeys(fresh + extra)]
+        if not cands:
+            return None
+        if vec is None:
+            vec = self.retriever.embedder.embed_query(part.text)
+        terms, weights = question_terms(sub, lex)
+        score_units(cands, sub, part.text, terms, weights, vec, lex, cfg)
+        best = max(cands, key=lambda u: u.score)
+        return best if best.relevance >= cfg.min_part_relevance else None
+
+    def _absent(self, q: Question, units: list[Unit]) -> list[str]:
+        """The question's names found neither in the units nor anywhere in the corpus (a
+        lexical search for the name itself, so a name the retrieval missed is not taken
+        for one the articles lack)."""
+        missing = missing_names(q, units)
+        if not missing:
+            return []
+        lex = self.retriever.snapshot().lexical
+        out = []
+        for name in missing:
+            scores = lex.scores(name)
+            top = np.argsort(-scores)[:5]
+            pool = []
+            for i in top:
+                if scores[i] > 0:
+                    pool += ["."] + words(f"{lex.metas[int(i)].get('header', '')} . {lex.texts[int(i)]}")
+            if not mentions(pool, name):
+                out.append(name)
+        return out
+
+    # -- writing ----------------------------------------------------------------
+    def write(self, ev: Evidence) -> Answer:
+        """The extractive answer: the chosen sentences, each cited, or the refusal
+        (with what the articles do say, marked as not the answer, for a near miss)."""
+        if ev.refusal is not None:
+            if ev.closest is None:
+                return Answer(ev.refusal, True, question=ev.question)
+            cites = _citations([ev.closest], ev.sentences)
+            text = f"{ev.refusal} What they do say: {_quoted(cites[0])}"
+            return Answer(text, True, cites, question=ev.question)
+        q = ev.parsed
+        if q is not None and q.multi:
+            return self._write_parts(ev, q)
+        chosen = _with_speakers(ev.chosen, ev.sentences, q)
+        first_seen: dict[str, int] = {}
+        for i, u in enumerate(chosen):
+            first_seen.setdefault(u.article_id, i)
+        chosen.sort(key=lambda u: (first_seen[u.article_id], u.start))
+        cites = _citations(chosen, ev.sentences)
+        text = " ".join(_quoted(c) for c in cites)
+        if q is not None and q.kind is Kind.DATE:
+            day = cites[0].passage.article.published_at[:10]
+            if day:
+                text += f" (reported on {day} [1])"
+        return Answer(text, False, cites, question=ev.question)
+
+    def _write_parts(self, ev: Evidence, q: Question) -> Answer:
+        """One cited sentence per part, in date order, each with its outlet and date."""
+        chosen = sorted(ev.chosen, key=lambda u: (u.passage.article.published_at or "9999", u.start))
+        cites = _citations(chosen, ev.sentences)
+        lines = []
+        for c in cites:
+            a = c.passage.article
+            label = ", ".join(x for x in (a.source, _day(a.published_at)) if x) or a.title
+            lines.append(f"{label}: {_quoted(c)}")
+        text = " ".join(lines)
+        dated = [c for c in cites if c.passage.article.published_at]
+        articles = list({c.passage.article.id: c for c in dated}.values())
+        if q.asks_order and len(articles) >= 2:
+            first, last = articles[0].passage.article, articles[-1].passage.article
+            if first.published_at[:10] != last.published_at[:10]:
+                text += (f" So the {_name(first)} article ({_day(first.published_at)}) came before the "
+                         f"{_name(last)} one ({_day(last.published_at)}).")
+            else:
+                text += f" Both were published on {_day(first.published_at)}."
+        return Answer(text, False, cites, question=ev.question)
+
+
+def _narrow(filters: Filters, part: Part, q: Question) -> Filters:
+    """The user's filters, narrowed to the outlet and day the part names."""
+    sources = list(filters.sources) or list(part.outlets)
+    since, until = filters.since, filters.until
+    if part.day_index is not None and part.day_index < len(q.info.days):
+        day = q.info.days[part.day_index]
+        since = max(since, day.start) if since else day.start
+        until = min(until, day.end) if until else day.end
+        if since > until:
+            since, until = filters.since, filters.until
+    return Filters(sources, since, until)
+
+
+def _in_part(u: Unit, part: Part, q: Question) -> bool:
+    if part.outlets and source_key(u.passage.article.source) not in part.outlets:
+        return False
+    if part.day_index is not None and part.day_index < len(q.info.days):
+        day = q.info.days[part.day_index]
+        published = u.passage.article.published_at[:10]
+        if published and not (day.start.isoformat() <= published <= day.end.isoformat()):
+            return False
+    return True
+
+
+def snap_name(retriever: HybridRetriever, key: str) -> str:
+    """An outlet's name as stored, from its key."""
+    return next((s for s in retriever.sources() if source_key(s) == key), key)
+
+
+def _with_speakers(chosen: list[Unit], units: list[Unit], q: Question | None) -> list[Unit]:
+    """A chosen quotation that does not name its speaker is quoted with the adjacent
+    sentence that does, when the question is about who said what."""
+    if q is None or not (q.speaker or q.kind is Kind.PERSON):
+        return list(chosen)
+    out = list(chosen)
+    index = {u.key(): i for i, u in enumerate(units)}
+    for u in chosen:
+        i = index.get(u.key())
+        if i is None:
+            continue
+        n = speaker_neighbour(units, i)
+        if n is not None and all(n.key() != c.key() for c in out):
+            out.append(n)
+    return out
+
+
+def _citations(chosen: list[Unit], units: list[Unit]) -> list[Citation]:
+    """Adjacent units of one passage become one citation (one contiguous quote)."""
+    groups: list[list[Unit]] = []
+    for u in chosen:
+        g = groups[-1] if groups else None
+        if g and g[-1].passage.chunk_id == u.passage.chunk_id and 0 <= u.start - g[-1].end <= 3:
+            g.append(u)
+        else:
+            groups.append([u])
+    cites = []
+    for n, g in enumerate(groups, 1):
+        passage = g[0].passage
+        start, end = g[0].start, g[-1].end
+        cites.append(Citation(n, passage, passage.text[start - passage.start : end - passage.start], start, end))
+    return cites
+
+
+def _quoted(c: Citation) -> str:
+    return f"{' '.join(c.quote.split())} [{c.n}]"
+
+
+def _day(published_at: str) -> str:
+    try:
+        d = date.fromisoformat(published_at[:10])
+    except ValueError:
+        return ""
+    return f"{d.day} {d.strftime('%B')} {d.year}"
+
+
+def _name(article) -> str:
+    return article.source or re.sub(r"\s+", " ", article.title)[:60]

@@ -1,0 +1,156 @@
+"""Whether a sentence holds the kind of answer a question wants.
+
+A "how many" question is answered by a sentence with a number (not the year the
+question itself mentions), a "when" question by a date, a "who" question by a name the
+question does not already give, a "why" question by a cause. These tests are cheap and
+textual; meaning is judged elsewhere (the sentence vectors). Each returns a strength
+between 0 and 1.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .names import fold, words
+from .questions import NOT_NAMES, Kind, Question
+
+_NUM_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+              r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+              r"dozens?|hundreds|thousands|millions?|billions?|trillions?|(?:a|one|two) (?:third|quarter)s?|"
+              r"half (?:of|a|the)|doubled?|tripled?")
+NUMBER = re.compile(rf"(?:[$€£¥]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent|bn|m|k)\b|%)?|\b(?:{_NUM_WORDS})\b", re.I)
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+_MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|yen|francs?|rupees?|usd|eur|gbp|cents?|pence|bn|billion|million)\b", re.I)
+_PERCENT = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b", re.I)
+_DURATION = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|seasons?|decades?|nights?|"
+                       r"games?|matches)\b", re.I)
+_AGE = re.compile(r"\b(?:aged?|years? old|year-old)\b|,\s*\d\d,", re.I)
+_DISTANCE = re.compile(r"\b(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|feet|foot|yards?|inches|cm|mm)\b", re.I)
+_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+DATE = re.compile(
+    rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b|\b(?:in|since|by|from|until|"
+    rf"before|after|during|of|early|late|mid)\s+(?:(?:{_MONTHS})\s+)?(?:1[89]|20)\d\d\b|\b(?:1[89]|20)\d\d\b|"
+    rf"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|tonight|"
+    rf"last (?:week|month|year|season|night)|next (?:week|month|year|season)|this (?:week|month|year|season)|"
+    rf"(?:{_MONTHS})\b)", re.I)
+CAUSE = re.compile(
+    r"\b(?:because|due to|owing to|as a result|in order to|so that|so as to|aimed at|in response to|fu?elled by|"
+    r"caused by|led to|leading to|the reason|reason (?:is|was|why)|amid|to avoid|to prevent|to protect|to ensure|"
+    r"to stop|to keep|in an effort to|blamed|citing|thanks to|given that|the result of|prompted|driven by|stems? from|"
+    r"named after|means that|which meant|which means|otherwise|threatened by|worried (?:about|that)|concerned (?:about|that)|"
+    r"fears? (?:of|that)|why)\b", re.I)
+SPEECH = re.compile(
+    r"\b(?:said|says|say|told|tells|warn(?:ed|s)?|add(?:ed|s)|assur(?:ed|es)|declar(?:ed|es)|stat(?:ed|es)|"
+    r"announc(?:ed|es)|insist(?:ed|s)|argu(?:ed|es)|claim(?:ed|s)|not(?:ed|es)|explain(?:ed|s)|stress(?:ed|es)|"
+    r"urg(?:ed|es)|call(?:ed|s) on|according to|wrote|writes|tweeted|posted|believes?|describ(?:ed|es)|"
+    r"welcom(?:ed|es)|critici[sz](?:ed|es)|reject(?:ed|s)|denie[sd]|admit(?:ted|s)|confirm(?:ed|s)|predict(?:ed|s)|"
+    r"suggest(?:ed|s)|recalled|asked|replied|responded|continued|joked|quipped|conceded|acknowledged|pointed out|"
+    r"went on|summed up|put it|thinks|thought|feels|felt|doubts?|hopes?|expects?|vowed|promised|pledged)\b", re.I)
+QUOTE = re.compile(r"[“”\"]")
+_CAPITAL_RUN = re.compile(r"(?<![\w’'])([A-Z][\w’'.-]*(?:\s+(?:(?:de|van|von|der|da|del|bin|al|of|the|and|&)\s+)?[A-Z][\w’'.-]*)*)")
+
+
+_CLAUSE = re.compile(r"[^,;:()\[\]—–]+")
+
+
+def _near(text: str, spans: list[tuple[int, int]], near: Callable[[str], bool] | None) -> bool:
+    """Whether one of the spans sits in a clause that also holds what the question is
+    about ("fined €2.1 million", not "turnover, which was €58 million")."""
+    if near is None:
+        return True
+    for m in _CLAUSE.finditer(text):
+        if any(m.start() <= a < m.end() for a, _ in spans) and near(m.group()):
+            return True
+    return False
+
+
+def quantity_strength(text: str, question: str, near: Callable[[str], bool] | None = None) -> float:
+    """1 for a number of the unit asked about, 0.6 for another number, 0 for none;
+    times 0.6 when no number stands in a clause about the question's subject."""
+    qlow = fold(question)
+    found = [m for m in NUMBER.finditer(text) if fold(m.group().strip()) not in qlow and not _YEAR.match(m.group().strip())]
+    if not found:
+        return 0.0
+    return _quantity_unit(text, qlow) * (1.0 if _near(text, [m.span() for m in found], near) else 0.6)
+
+
+def _quantity_unit(text: str, qlow: str) -> float:
+    unit = None
+    if re.search(r"\bhow much\b.*\b(?:cost|pay|paid|spend|spent|fine|fined|worth|raise|raised|earn|make|sell|money|"
+                 r"charge|price|salary|fund|offer|profit|revenue|loss|budget)|\b(?:cost|price|fine|salary|fee|profit|"
+                 r"revenue|budget|valuation|money)\b", qlow):
+        unit = _MONEY
+    elif re.search(r"\bpercent|\bpercentage\b|\bshare of\b|\bproportion\b|\bby how much\b|\brate\b", qlow):
+        unit = _PERCENT
+    elif re.search(r"\bhow long\b", qlow):
+        unit = _DURATION
+    elif re.search(r"\bhow old\b|\bage\b", qlow):
+        unit = _AGE
+    elif re.search(r"\bhow far\b|\bdistance\b", qlow):
+        unit = _DISTANCE
+    if unit is None:
+        m = re.search(r"\bhow many\s+(\w+)", qlow)
+        if m:  # "how many fans" -> a number of fans (or of whatever the question counts)
+            noun = m.group(1).rstrip("s")
+            if len(noun) >= 3 and re.search(rf"\b{re.escape(noun[:max(3, len(noun) - 1)])}", fold(text)):
+                return 1.0
+        return 0.8
+    return 1.0 if unit.search(text) else 0.6
+
+
+def date_strength(text: str, question: str, near: Callable[[str], bool] | None = None) -> float:
+    qlow = fold(question)
+    found = [m for m in DATE.finditer(text) if fold(m.group()) not in qlow]
+    if not found:
+        return 0.0
+    return 1.0 if _near(text, [m.span() for m in found], near) else 0.6
+
+
+def name_strength(text: str, q: Question) -> float:
+    """A name (a run of capitalised words, not the sentence's first word alone) that the
+    question does not give."""
+    asked = set()
+    for n in q.names:
+        asked.update(words(n))
+    found = 0.0
+    for m in _CAPITAL_RUN.finditer(text):
+        run = m.group(1)
+        ws = words(run)
+        if not ws or all(w in asked or w in NOT_NAMES or len(w) < 2 for w in ws):
+            continue
+        first_word = m.start() == len(text) - len(text.lstrip())
+        if first_word and len(ws) == 1:
+            continue
+        found = max(found, 1.0 if len(ws) >= 2 else 0.7)
+    return found
+
+
+def reason_strength(text: str) -> float:
+    return 1.0 if CAUSE.search(text) else 0.0
+
+
+def statement_strength(text: str) -> float:
+    if QUOTE.search(text) and SPEECH.search(text):
+        return 1.0
+    if QUOTE.search(text) or SPEECH.search(text):
+        return 0.7
+    return 0.0
+
+
+def fits(kind: Kind, text: str, q: Question, near: Callable[[str], bool] | None = None) -> float:
+    """How well a sentence holds an answer of this kind (0.5 when the kind sets no test).
+    ``near`` tells whether a clause is about the question's subject."""
+    match kind:
+        case Kind.QUANTITY:
+            return quantity_strength(text, q.text, near)
+        case Kind.DATE:
+            return date_strength(text, q.text, near)
+        case Kind.PERSON | Kind.ORGANISATION | Kind.PLACE:
+            return name_strength(text, q)
+        case Kind.REASON:
+            return reason_strength(text)
+        case Kind.STATEMENT:
+            return statement_strength(text)
+    return 0.5

@@ -1,0 +1,315 @@
+"""What a question asks for: the kind of answer, who it asks about, and its parts.
+
+"How many ...", "When ...", "Who replaced ...", "Why ...", "What did X say about Y",
+"Did X ...?" each want a different sentence: one holding a quantity, a date, a name, a
+reason, X's own words, or the fact that settles it. A question about several sources
+("What did TechCrunch and the Verge each say ...", "Which came first, A or B?") or a
+long question stacking several facts ("Which company, reported by X, did A, B and C?")
+is split into parts, each answered by its own sentence.
+
+Everything here is pure text analysis: no model, no store.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ..query import QueryInfo
+
+
+class Kind(str, Enum):
+    QUANTITY = "quantity"
+    DATE = "date"
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    PLACE = "place"
+    REASON = "reason"
+    STATEMENT = "statement"
+    YESNO = "yesno"
+    OTHER = "other"
+
+
+_KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
+    (Kind.REASON, re.compile(
+        r"^(?:\W*)(?:and\s+|so\s+|but\s+)?(?:why|how come)\b|\bwhat (?:is|was|were|are) the (?:reasons?|cause|motive)\b|"
+        r"\bwhat (?:caused|led to|prompted|made|drove|triggered)\b|\bfor what reason\b|\bhow did .{3,60} end up\b|"
+        r"\breasons? (?:for|behind)\b", re.I)),
+    (Kind.QUANTITY, re.compile(
+        r"\bhow (?:many|much|long|far|old|big|large|tall|high|fast|often|heavy|deep|wide|severe)\b|"
+        r"\bwhat (?:number|percentage|percent|share|proportion|amount|price|cost|sum|fee|salary|rate|margin|total|"
+        r"score|figure|size|value|valuation|age|capacity|budget|tally|temperature|distance)\b|\bby how much\b|"
+        r"\bby what (?:percentage|margin|amount)\b", re.I)),
+    (Kind.DATE, re.compile(
+        r"^(?:\W*)(?:and\s+|so\s+|but\s+)?when\b|\bwhat (?:date|day|year|month|time)\b|\bsince when\b|"
+        r"\bwhich (?:day|date|year|month)\b|\bhow long ago\b|\bwhen (?:did|does|do|is|was|will|are|were)\b", re.I)),
+    (Kind.PLACE, re.compile(
+        r"^(?:\W*)(?:and\s+|so\s+|but\s+)?where\b|\b(?:which|what) (?:city|country|town|village|state|venue|stadium|"
+        r"region|place|county|province|ground|arena|location)\b|\bin what (?:city|country|town|place)\b", re.I)),
+    (Kind.PERSON, re.compile(
+        r"^(?:\W*)(?:and\s+|so\s+|but\s+)?(?:who|whom)\b|\bwhose\b|\bwhat(?:'s| is| was) (?:the|his|her|their) name\b|"
+        r"\bwhich (?:person|player|coach|manager|executive|official|minister|doctor|prosecutor|judge|academic|expert|"
+        r"analyst|leader|politician|candidate|president|chief|boss|founder|ceo|director|singer|actor|artist|author|"
+        r"writer|scientist|researcher|spokesman|spokeswoman|spokesperson|star|athlete|driver|pitcher|quarterback|"
+        r"striker|goalkeeper|member|senator|lawyer|officer|journalist|reporter|woman|man|[a-z]+er)\b|"
+        r"\bname (?:of )?the (?:person|player|man|woman)\b", re.I)),
+    (Kind.ORGANISATION, re.compile(
+        r"\b(?:which|what) (?:company|firm|team|club|side|organi[sz]ation|agency|outlet|publication|newspaper|party|"
+        r"bank|group|brand|government|body|union|network|studio|band|school|university|league|startup|platform|"
+        r"app|service|product|model|device|game|film|show|series|console|law|bill|court|agencies)\b", re.I)),
+]
+_YESNO = re.compile(r"^(?:\W*)(?:and\s+|so\s+|but\s+)?(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|"
+                    r"should|shall|may|might|isn't|wasn't|didn't|doesn't|hasn't|haven't|won't)\b", re.I)
+
+_SAY = (r"(?:say|said|says|tell|told|think|thinks|thought|react|reacted|respond|responded|describe|described|call|"
+        r"called|sum up|summed up|answer|answered|comment|commented|feel|feels|felt|make of|mean|meant|warn|warned|"
+        r"claim|claimed|argue|argued|admit|admitted|insist|insisted|believe|believes|expect|expects|predict|predicts|"
+        r"want|wants|announce|announced|explain|explained|reveal|revealed|suggest|suggested|put it|describe it)")
+_SPEAKER = [
+    re.compile(rf"\b(?:what|how|why|when|where|did|does|do|has|have|had|is|was|would|will)\s+(?:exactly\s+)?(?:did|does|do|has|have|had|"
+               rf"was|is|would|will)?\s*(?P<who>[\w'’.&-]+(?:\s+[\w'’.&-]+){{0,5}}?)\s+(?:actually\s+|really\s+|exactly\s+|"
+               rf"first\s+|later\s+)?{_SAY}\b", re.I),
+    re.compile(r"\bwhat (?:was|is|were|are) (?P<who>[\w'’.&-]+(?:\s+[\w'’.&-]+){0,5}?)(?:'s|’s|s') (?:reaction|response|view|"
+               r"position|stance|take|answer|verdict|comment|message|explanation|argument|assessment)\b", re.I),
+    re.compile(r"\b(?:reaction|response|view|position|stance|take|comments?) (?:of|from) (?P<who>[\w'’.&-]+(?:\s+[\w'’.&-]+){0,5})",
+               re.I),
+    re.compile(r"\baccording to (?P<who>[\w'’.&-]+(?:\s+[\w'’.&-]+){0,4})", re.I),
+]
+_SPEAKER_STOP = {"the", "a", "an", "they", "it", "this", "that", "people", "you", "we", "i", "anyone", "everyone",
+                 "article", "articles", "report", "piece", "story", "what", "how", "did", "does", "do", "so", "and",
+                 "each", "both", "all", "others", "other", "also", "respectively"}
+
+ORDER = re.compile(r"\b(?:before or after|after or before|which (?:came|was published|happened|was reported|was written|"
+                   r"appeared) (?:first|earlier|later|last)|(?:published|reported|written|came|happened) (?:first|earlier|"
+                   r"later)|which (?:one |piece |article |report |story )?(?:came )?(?:first|earlier)|"
+                   r"(?:was|were|did) .{3,80} (?:before|after) )", re.I)
+SEVERAL = re.compile(r"\b(?:each|both|respectively|two (?:articles|pieces|stories|reports|outlets)|either)\b", re.I)
+_ALTERNATIVES = re.compile(r",?\s*(?:the\s+)?(?P<a>[^,?]{3,120}?)\s+or\s+(?:the\s+)?(?P<b>[^,?]{3,120}?)\s*\??\s*$", re.I)
+_CLAUSE_SPLIT = re.compile(r",\s*(?:and\s+|while\s+|but\s+|also\s+)?|\s+(?:while|whereas|but)\s+(?:also\s+)?|"
+                           r"\s+and\s+(?:also\s+|is\s+|was\s+|has\s+|had\s+)?(?=[a-z]+(?:es|ed|ing)\b|also\b)|;\s*|"
+                           r"\s+as well as\s+")
+
+# words that frame a question rather than say what it is about
+FRAME = re.compile(
+    r"\bhow (?:many|much|often|long|far)\b|\bwhat (?:kind|type|sort|number|percentage) of\b|\baccording to\b|"
+    r"\b(?:the|an?|this|that) (?:article|piece|report|story|coverage|roundup|round-up)\b|\breported by\b|"
+    r"\b(?:published|reported|written) (?:by|in|on)\b", re.I)
+
+
+@dataclass
+class Part:
+    """One piece of a question with several: its words, and the outlet or day it names."""
+
+    text: str
+    outlets: list[str] = field(default_factory=list)  # source keys
+    day_index: int | None = None  # into the question's days
+
+
+@dataclass
+class Question:
+    text: str
+    kind: Kind
+    speaker: str | None  # who a statement question asks about, as written
+    names: list[str]  # proper names, as written, outlets left out
+    info: QueryInfo
+    parts: list[Part] = field(default_factory=list)  # several when it asks about several sources or facts
+    asks_order: bool = False  # "which came first", "before or after"
+    yesno: bool = False
+
+    @property
+    def multi(self) -> bool:
+        return len(self.parts) >= 2
+
+
+def answer_kind(text: str) -> Kind:
+    """The first matching kind; a statement wins over the generic kinds when the question
+    asks what someone said or thought."""
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(text):
+            return kind
+    if speaker_of(text):
+        return Kind.STATEMENT
+    if _YESNO.match(text):
+        return Kind.YESNO
+    return Kind.OTHER
+
+
+def speaker_of(text: str) -> str | None:
+    """Who a question asks the words or views of ("What did the Dunmore manager say ..."
+    -> "the Dunmore manager"), or None."""
+    for pattern in _SPEAKER:
+        m = pattern.search(text)
+        if not m:
+            continue
+        who = m.group("who").strip(" ,.?")
+        tokens = [t for t in re.findall(r"[\w'’.&-]+", who) if t.lower() not in _SPEAKER_STOP]
+        if tokens and not all(t.lower() in _PRONOUNS for t in tokens):
+            return who
+    return None
+
+
+_PRONOUNS = {"he", "she", "they", "him", "her", "them", "his", "their", "its", "it"}
+
+# capitalised words that start questions or sentences without being names
+NOT_NAMES = {
+    "what", "who", "whom", "whose", "which", "when", "where", "why", "how", "did", "does", "do", "is", "are", "was",
+    "were", "and", "but", "so", "also", "according", "can", "could", "would", "should", "has", "have", "had", "will",
+    "in", "on", "at", "the", "a", "an", "of", "to", "for", "tell", "me", "about", "please", "between", "after",
+    "before", "if", "then", "i", "under", "as", "by", "from", "with", "since", "during", "considering", "approximately",
+    "roughly", "about", "over", "two", "both", "each", "was", "name", "list", "give", "describe", "explain", "compare",
+    "who's", "what's", "where's", "when's", "how's", "that", "this", "these", "those", "there", "it", "its", "they",
+    "he", "she", "his", "her", "their", "our", "we", "you", "your", "my", "ok", "okay", "yes", "no", "not", "any",
+    "all", "some", "one", "new", "latest", "last", "first", "next", "mr", "mrs", "ms", "dr", "sir", "st",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "monday",
+    "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "christmas", "halloween", "easter",
+}
+_TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][\w'’.&-]*[\w]|[A-Za-zÀ-ÿ]")
+# lower-case words that may sit inside a name ("Bank of America", "ten Hag", "Tel Aviv 35")
+_INSIDE = {"of", "de", "la", "le", "van", "von", "der", "den", "da", "du", "del", "al", "bin", "ten", "&", "the"}
+
+
+def proper_names(text: str, ignore_spans: list[tuple[int, int]] = ()) -> list[str]:
+    """Names in a question, as written: runs of capitalised words (with the little words
+    names contain), an all-caps acronym, or a word with a digit in a capitalised run.
+    The first word of the text counts only as part of a longer run or as an acronym
+    ("Approximately how many ..." names nobody)."""
+    names: list[str] = []
+    run: list[tuple[int, int, str]] = []
+
+    def close() -> None:
+        while run and run[-1][2].lower() in _INSIDE:
+            run.pop()
+        if run:
+            first = run[0]
+            if not (first[0] == 0 and len(run) == 1 and not first[2].isupper()):
+                names.append(text[run[0][0] : run[-1][1]])
+        run.clear()
+
+    for m in _TOKEN.finditer(text):
+        w = m.group()
+        if any(a <= m.start() < b for a, b in ignore_spans):
+            close()
+            continue
+        bare = w.rstrip(".'’").removesuffix("'s").removesuffix("’s")
+        capital = bare[:1].isupper() or (bare[:1].isdigit() and bool(run))
+        is_name = capital and (bare.lower() not in NOT_NAMES or (bare.isupper() and len(bare) > 1))
+        if is_name:
+            run.append((m.start(), m.start() + len(bare), bare))
+        elif run and bare.lower() in _INSIDE and bare.islower():
+            run.append((m.start(), m.start() + len(bare), bare))
+        else:
+            close()
+    close()
+    seen: dict[str, None] = {}
+    for n in names:
+        seen.setdefault(n, None)
+    return list(seen)
+
+
+def analyse_question(text: str, info: QueryInfo) -> Question:
+    """The kind, speaker, names and parts of a (standalone) question."""
+    kind = answer_kind(text)
+    speaker = speaker_of(_without(text, info.outlet_spans)) if kind in (Kind.STATEMENT, Kind.YESNO, Kind.OTHER) else None
+    if kind is Kind.STATEMENT and not speaker:
+        kind = Kind.YESNO if _YESNO.match(text) else Kind.OTHER
+    if speaker and kind is Kind.OTHER:
+        kind = Kind.STATEMENT
+    names = proper_names(text, [span for span, _ in info.outlet_mentions])
+    q = Question(text, kind, speaker, names, info, yesno=bool(_YESNO.match(text)))
+    q.asks_order = bool(ORDER.search(text))
+    q.parts = split_parts(text, info, q.asks_order)
+    return q
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with the given spans blanked (outlet names are not speakers)."""
+    for a, b in sorted(spans, reverse=True):
+        text = text[:a] + " " * (b - a) + text[b:]
+    return text
+
+
+_ORDER_WORDS = re.compile(r"\b(?:which|what|came|come|was|were|is|published|reported|written|first|earlier|later|last|"
+                          r"one|ones|piece|article|story|report|coverage|before|after)\b", re.I)
+
+
+_META_WORDS = {"article", "articles", "piece", "pieces", "report", "reports", "reported", "featured", "multiple",
+               "outlet", "outlets", "coverage", "published", "news", "story", "stories", "according", "mentioned",
+               "discussed", "discussing", "suggest", "suggests", "indicate", "indicates", "claim", "claims"}
+
+
+def content_words(text: str) -> list[str]:
+    """The words of a question part that say what it is about (not how it is asked)."""
+    return [w for w in re.findall(r"[A-Za-z][\w'’-]{2,}", FRAME.sub(" ", text))
+            if w.lower() not in NOT_NAMES and w.lower() not in _META_WORDS]
+
+
+def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
+    """The question's parts, each to be answered by its own sentence:
+    - the clauses of a question stacking facts ("Which company, reported by X, did A,
+      and B, while C?"), each searched within the outlet or day it names, else within
+      every outlet the question names;
+    - failing that, one part per outlet or day it names, when it names two or more;
+    - for "which came first, A or B" and "A before or after B", A and B.
+    No parts means the question is answered as a whole."""
+    outlets = _one_key_per_span(info.outlet_mentions)
+    days = list(enumerate(info.day_spans))
+    named = list(info.outlets)
+    blank = _without(text, [s for s, _ in outlets] + [s for _, s in days])
+    mention_at = [s for (s, _), _ in outlets] + [s for _, (s, _) in days]
+    clauses = [(a, b) for a, b in _clause_spans(blank)
+               if len(content_words(blank[a:b])) >= (2 if any(a <= m < b for m in mention_at) else 3)]
+    anchored = len(outlets) + len(days) >= 2
+    if len(clauses) >= 2 and (anchored or len(re.findall(r"\w+", text)) >= 18):
+        parts = []
+        for a, b in clauses[:6]:
+            own = [k for (s, _), k in outlets if a <= s < b]
+            day = next((i for i, (s, _) in days if a <= s < b), None)
+            parts.append(Part(" ".join(blank[a:b].split()), own or named, day))
+        return parts
+    if anchored:
+        # each outlet named anchors a part (with a day named in its clause); days
+        # alone anchor parts when no outlet is named
+        anchors = [(span, [key]) for span, key in outlets] or [(span, named) for _, span in days]
+        parts = []
+        for n, (span, keys) in enumerate(anchors):
+            end = anchors[n + 1][0][0] if n + 1 < len(anchors) else len(text)
+            start = anchors[n - 1][0][1] if n else 0
+            day = next((i for i, d in days if span[0] <= d[0] < end), None)
+            after, before = blank[span[1] : end], blank[start : span[0]]
+            clause = next((c for c in (after, before) if len(content_words(c)) >= 3), blank)
+            parts.append(Part(" ".join(clause.split()), outlets=keys, day_index=day))
+        return parts if len(parts) >= 2 else []
+    if asks_order:
+        m = re.search(r"^(?P<a>.+?)\s+(?:before or after|after or before)\s+(?P<b>.+)$", text, re.I)
+        if m:
+            return [Part(m.group("a"), named), Part(m.group("b"), named)]
+        m = _ALTERNATIVES.search(text)
+        if m:
+            topic = " ".join(_ORDER_WORDS.sub(" ", text[: m.start()]).split())
+            return [Part(f"{topic} {m.group('a')}", named), Part(f"{topic} {m.group('b')}", named)]
+        m = re.search(r"^(?P<a>.+?)\s+(?:before|after)\s+(?P<b>.+)$", text, re.I)
+        if m:
+            return [Part(m.group("a"), named), Part(m.group("b"), named)]
+    return []
+
+
+def _clause_spans(text: str) -> list[tuple[int, int]]:
+    """Where the clauses of a text lie: between commas, semicolons, "while", "but", and
+    "and" before a verb."""
+    spans, pos = [], 0
+    for m in _CLAUSE_SPLIT.finditer(text):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, len(text)))
+    return [(a, b) for a, b in spans if b > a]
+
+
+def _one_key_per_span(mentions: list[tuple[tuple[int, int], str]]) -> list[tuple[tuple[int, int], str]]:
+    """An alias shared by several outlets ("The Independent") names the first of them."""
+    out: list[tuple[tuple[int, int], str]] = []
+    for span, key in mentions:
+        if not out or out[-1][0] != span:
+            out.append((span, key))
+    return out

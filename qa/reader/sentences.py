@@ -1,0 +1,90 @@
+"""The units an answer quotes: the sentences of retrieved passages, with a quotation
+that runs over several sentences of one paragraph kept whole, each with its offsets in
+the article body, its terms and its vector (pooled at ingestion, see
+``index.embedding.Embedder.embed_with_sentences``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.chunking import parse_sentence_field
+
+from ..lexical import LexicalIndex
+from ..schema import Passage
+
+
+@dataclass(eq=False)
+class Unit:
+    passage: Passage
+    rank: int  # the passage's rank in retrieval
+    start: int  # offsets into the article body
+    end: int
+    text: str
+    rows: tuple[int, ...] = ()  # its sentence rows in the lexical index
+    terms: set[str] = field(default_factory=set)
+    vector: np.ndarray | None = None
+    # filled in by evidence scoring
+    coverage: float = 0.0  # share of the question's weighted terms, read in context
+    own: float = 0.0  # share of them in the unit itself
+    detail: float = 1.0  # share of those not in its article's title (what is asked beyond the story) in the unit
+    similarity: float = 0.0  # cosine with the question
+    fits: float = 0.0  # holds the kind of answer asked for
+    attributed: bool = False  # a statement by the speaker asked about
+    names: float = 1.0  # share of the question's names found in it or its context
+    relevance: float = 0.0
+    score: float = 0.0
+    part: int = -1  # which part of a several-part question it answers
+
+    @property
+    def article_id(self) -> str:
+        return self.passage.article.id
+
+    def key(self) -> tuple[str, int, int]:
+        return (self.article_id, self.start, self.end)
+
+
+def units_of(passages: list[Passage], lex: LexicalIndex, positions: dict[str, int]) -> list[Unit]:
+    """Every passage's units, in passage order then text order."""
+    out: list[Unit] = []
+    for rank, p in enumerate(passages):
+        out.extend(split_passage(p, rank, lex, positions.get(p.chunk_id)))
+    return out
+
+
+def split_passage(p: Passage, rank: int, lex: LexicalIndex, pos: int | None) -> list[Unit]:
+    """The passage's sentences (boundaries stored at ingestion); a quotation left open
+    at a sentence's end continues into the next sentence of the same paragraph (one
+    left open at a paragraph's end is a typo or a multi-paragraph quote: not followed)."""
+    field_ = lex.metas[pos].get("sentences", "") if pos is not None else ""
+    spans = parse_sentence_field(field_, len(p.text))
+    rows = list(lex.sentence_rows(pos)) if pos is not None else []
+    if len(rows) != len(spans):
+        rows = []
+    merged: list[tuple[int, int, list[int]]] = []
+    open_quote = False
+    for i, (a, b) in enumerate(spans):
+        row = [rows[i]] if rows else []
+        same_paragraph = bool(merged) and "\n" not in p.text[merged[-1][1] : a]
+        if open_quote and same_paragraph:
+            merged[-1] = (merged[-1][0], b, merged[-1][2] + row)
+        else:
+            merged.append((a, b, row))
+        whole = p.text[merged[-1][0] : merged[-1][1]]
+        open_quote = whole.count("“") > whole.count("”") or whole.count('"') % 2 == 1
+    units = []
+    for a, b, rs in merged:
+        text = p.text[a:b]
+        units.append(Unit(p, rank, p.start + a, p.start + b, text, tuple(rs), set(lex.query_terms(text)),
+                          _vector(lex, rs)))
+    return units
+
+
+def _vector(lex: LexicalIndex, rows: list[int]) -> np.ndarray | None:
+    mat = lex.sentence_vectors
+    if mat is None or not rows:
+        return None
+    v = np.asarray(mat[rows], dtype=np.float32).mean(axis=0)
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else None

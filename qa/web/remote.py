@@ -1,0 +1,100 @@
+"""When ``python app.py`` owns an embedded store, other processes go through it.
+
+Chroma's embedded PersistentClient is not safe for two writer processes on one path (a
+second process does not even see the first one's new vectors). So the app records
+where it serves in ``NEWSQA_HOME/app.json`` (server.py), and the CLI, finding a live
+app there, sends its work to the app's REST API through ``RemoteAssistant``: the app
+writes, and sees the new article at once. With a Chroma server (``NEWSQA_CHROMA_URL``)
+every process talks to the server instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from index import IngestReport, Settings, load_paths
+from index.article import Article
+from index.loaders import Failure
+
+from ..errors import BadRequest, NewsqaError, NotFound, Unavailable
+from ..schema import Answer, Passage
+
+
+def _record(a: Article) -> dict[str, Any]:
+    return {"title": a.title, "body": a.body, "source": a.source, "url": a.url, "published_at": a.published_iso or None,
+            "author": a.author, "category": a.category}
+
+
+def _filters_json(filters: Any) -> Any:
+    """Filters as JSON: a ``Filters`` model dumped, a dict or None as given."""
+    return filters.model_dump(mode="json") if hasattr(filters, "model_dump") else filters
+
+
+def _error(status: int, body: bytes) -> NewsqaError:
+    """The app's ``{"error": ...}`` answer as the error the app raised."""
+    try:
+        message = str(json.loads(body).get("error", f"HTTP {status}"))
+    except (ValueError, AttributeError):
+        message = f"the app answered HTTP {status}"
+    kind = NotFound if status == 404 else Unavailable if status >= 500 else BadRequest
+    return kind(message)
+
+
+class RemoteAssistant:
+    """The CLI's view of an Assistant that lives in a running app."""
+
+    def __init__(self, settings: Settings, url: str):
+        import httpx
+
+        self.settings = settings
+        self.client = httpx.Client(base_url=url, timeout=600, auth=settings.login)
+
+    def _call(self, method: str, path: str, **kw) -> Any:
+        r = self.client.request(method, path, **kw)
+        if r.status_code >= 400:
+            raise _error(r.status_code, r.content)
+        return r.json()
+
+    def add(self, paths, progress=None) -> IngestReport:
+        """Files are read here (sidecars and all) and their articles sent to the app."""
+        loaded = load_paths(paths, self.settings.max_file_bytes)
+        report = IngestReport(failed=list(loaded.failures))
+        if loaded.articles:
+            got = self._call("POST", "/api/articles", json=[_record(a) for a in loaded.articles])
+            report.added, report.updated, report.unchanged = got["added"], got["updated"], got["unchanged"]
+            report.failed += [Failure(f["source"], f["reason"]) for f in got["failed"]]
+        return report
+
+    def add_articles(self, records, progress=None) -> IngestReport:
+        """Article dicts (the contract's fields), sent to the app as JSON."""
+        got = self._call("POST", "/api/articles", json=list(records))
+        return IngestReport(got["added"], got["updated"], got["unchanged"],
+                            [Failure(f["source"], f["reason"]) for f in got["failed"]])
+
+    def articles(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/api/articles")
+
+    def delete(self, article_id: str) -> None:
+        self._call("DELETE", f"/api/articles/{article_id}")
+
+    @staticmethod
+    def _ask_body(question: str, history, filters) -> dict[str, Any]:
+        return {"question": question, "history": list(history or []), "filters": _filters_json(filters)}
+
+    def ask(self, question: str, history=None, filters=None) -> Answer:
+        return Answer.from_dict(self._call("POST", "/api/ask", json=self._ask_body(question, history, filters)))
+
+    def ask_stream(self, question: str, history=None, filters=None) -> Iterator[str | Answer]:
+        with self.client.stream("POST", "/api/ask/stream", json=self._ask_body(question, history, filters)) as r:
+            if r.status_code >= 400:
+                raise _error(r.status_code, r.read())
+            for line in r.iter_lines():
+                if line.strip():
+                    item = json.loads(line)
+                    yield item["text"] if "text" in item else Answer.from_dict(item["answer"])
+
+    def search(self, query: str, k: int = 10, filters=None) -> list[Passage]:
+        body = {"query": query, "k": k, "filters": _filters_json(filters)}
+        return [Passage.from_dict(p) for p in self._call("POST", "/api/search", json=body)]

@@ -1,0 +1,217 @@
+"""Start the web app: one FastAPI app holding the REST API (/api), any extra routers,
+and the Gradio UI at /, over one ``Assistant``.
+
+    python app.py [--host 127.0.0.1] [--port 7860]      (same as: newsqa serve)
+
+Start-up: refuse when another app already serves this embedded data directory, open
+the store, add the bundled corpus on first start, build the lexical index, check the
+LLM, write ``NEWSQA_HOME/app.json`` (so the CLI goes through this process instead of
+opening the embedded store a second time), serve, remove the lock.
+
+Heavy imports (FastAPI, Gradio, uvicorn) happen inside functions: the CLI imports this
+module to build its parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter, FastAPI
+
+    from index import Settings
+
+    from ..assistant import Assistant
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+LOCK = "app.json"
+
+RouterFactory = Callable[["Assistant", "Settings"], "APIRouter"]
+
+
+# -- the app ------------------------------------------------------------------------
+def quiet_environment() -> None:
+    """Keep Gradio and the Hugging Face hub from calling home: set before they are imported."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def routers() -> list[RouterFactory]:
+    """Every router the app serves, each built over the Assistant and the settings and
+    put behind the login. To add a door, append its ``build_router`` here."""
+    from .api import build_router
+
+    return [build_router]
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Every error answers ``{"error": one line}``: a ``NewsqaError`` with its own status,
+    an invalid request with 422 naming the field, anything else 500 (and a log line)."""
+    from fastapi import HTTPException
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+
+    from ..errors import NewsqaError, validation_message
+
+    @app.exception_handler(NewsqaError)
+    async def _newsqa(_req, exc: NewsqaError):
+        return JSONResponse({"error": str(exc)}, exc.status)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_req, exc: HTTPException):
+        return JSONResponse({"error": str(exc.detail)}, exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_req, exc: RequestValidationError):
+        return JSONResponse({"error": validation_message(exc.errors())}, 422)
+
+    @app.exception_handler(Exception)
+    async def _crash(_req, exc: Exception):
+        print(f"newsqa: internal error: {exc!r}", file=sys.stderr)
+        return JSONResponse({"error": "internal error; the server logged it"}, 500)
+
+
+def create_app(assistant: Assistant, settings: Settings, extra: Sequence[RouterFactory] = ()) -> FastAPI:
+    """The FastAPI app: the routers of ``routers()`` (and ``extra``) behind the login,
+    one error handling, the OpenAI-compatible /v1 and MCP's /mcp (each checks the login
+    itself), and the Gradio UI mounted at / (mounted last: it takes every path no
+    router claimed)."""
+    quiet_environment()
+    import gradio as gr
+    from fastapi import Depends, FastAPI
+
+    from .auth import gradio_auth, login_dependency
+    from .format import CSS
+    from .ui import build_ui
+
+    from . import openai
+    from .mcp import McpDoor
+
+    mcp = McpDoor(assistant)  # its session manager runs while the app serves
+    app = FastAPI(title="newsqa", description="Ask questions about news articles; answers cite their passages.",
+                  lifespan=lambda _app: mcp.lifespan())
+    add_error_handlers(app)
+    login = [Depends(login_dependency(settings))] if settings.login else []
+    for build in [*routers(), *extra]:
+        app.include_router(build(assistant, settings), dependencies=login)
+    # doors with their own login (a bearer password or the basic login) and their protocol's errors
+    app.include_router(openai.build_router(assistant, settings))
+    app.add_route(McpDoor.path, mcp.asgi, include_in_schema=False)
+    ui = build_ui(assistant, settings)
+    return gr.mount_gradio_app(app, ui, path="/", auth=gradio_auth(settings), max_file_size=settings.max_file_bytes,
+                               css=CSS, footer_links=["api"])
+
+
+# -- the app.json lock --------------------------------------------------------------
+def lock_path(settings: Settings) -> Path:
+    return settings.home / LOCK
+
+
+def write_lock(settings: Settings, url: str) -> None:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    lock_path(settings).write_text(json.dumps({"url": url, "pid": os.getpid()}))
+
+
+def remove_lock(settings: Settings) -> None:
+    """Remove the lock if this process wrote it."""
+    try:
+        if json.loads(lock_path(settings).read_text()).get("pid") == os.getpid():
+            lock_path(settings).unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def running_app(settings: Settings) -> str | None:
+    """The URL of a live app serving this embedded data directory, else None."""
+    if settings.chroma_url:
+        return None
+    try:
+        info = json.loads(lock_path(settings).read_text())
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    import httpx
+
+    try:
+        ok = httpx.get(f"{info['url']}/api/health", timeout=2, auth=settings.login).status_code == 200
+    except httpx.HTTPError:
+        return None
+    return str(info["url"]) if ok else None
+
+
+# -- start-up -----------------------------------------------------------------------
+def load_bundled_corpus(assistant: Assistant) -> None:
+    """First start on an empty store: add the bundled articles, showing progress."""
+    if not assistant.is_empty():
+        return
+    print(f"newsqa: empty store, adding the bundled corpus from {CORPUS} …", file=sys.stderr)
+    report = assistant.add([CORPUS], lambda d, t: print(f"  embedded {d}/{t} chunks", file=sys.stderr))
+    print(f"newsqa: added {report.added} articles ({len(report.failed)} failed)", file=sys.stderr)
+
+
+def serve(settings: Settings) -> int:
+    """Run the app until interrupted; 2 when another app owns this data directory."""
+    quiet_environment()
+    from ..assistant import Assistant
+
+    other = running_app(settings)
+    if other:
+        print(f"newsqa: error: another app already serves this data directory at {other}; "
+              "to run several app processes, share a Chroma server (NEWSQA_CHROMA_URL)", file=sys.stderr)
+        return 2
+    assistant = Assistant.open(settings)
+    load_bundled_corpus(assistant)
+    assistant.warm_up()  # build the lexical index before the first question
+    if settings.llm != "extractive":
+        problem = assistant.check_llm()  # loads a GGUF model now rather than at the first question
+        print(f"newsqa: LLM ({settings.llm}) " + (f"unavailable: {problem}; answers fall back to extractive"
+                                                   if problem else "ready"), file=sys.stderr)
+    import uvicorn
+
+    app = create_app(assistant, settings)
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    url = f"http://{host}:{settings.port}"
+    if not settings.chroma_url:
+        write_lock(settings, url)  # other processes on this data directory go through us
+    print(f"newsqa: serving on {url}/ (REST API under /api, docs at /docs)", file=sys.stderr)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        remove_lock(settings)
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The serve options, shared by `python app.py` and `newsqa serve`."""
+    parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1, or NEWSQA_HOST)")
+    parser.add_argument("--port", type=int, default=None, help="port (default 7860, or NEWSQA_PORT)")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings from the environment, with the command line's --host and --port."""
+    from index import Settings
+
+    overrides: dict[str, Any] = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    return Settings.load(**overrides)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """`python app.py`: parse the serve options, serve, exit with the code."""
+    from ..errors import NewsqaError
+
+    parser = argparse.ArgumentParser(prog="app.py", description="Run the newsqa web app and REST API.")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        code = serve(settings_from(args))
+    except NewsqaError as exc:
+        print(f"newsqa: error: {exc}", file=sys.stderr)
+        code = exc.exit_code
+    sys.exit(code)

@@ -1,0 +1,118 @@
+"""The reader's pure text analysis: no model, no store."""
+
+import pytest
+
+from qa.query import analyse
+from qa.reader.followup import condense, is_follow_up
+from qa.reader.kinds import date_strength, fits, quantity_strength, reason_strength
+from qa.reader.names import mentions, same_word, words
+from qa.reader.questions import Kind, analyse_question, answer_kind, proper_names, speaker_of
+
+pytestmark = pytest.mark.unit
+
+ARTICLE = words(
+    "The truth is that Ukraine will believe it when it sees it, Ukrainian Foreign Minister Dmitro Kuleba said. "
+    "French government spokesman Gabriel Attal spoke. Zelenskyy met Beyoncé. The IMF’s managing director. Westerners."
+)
+
+
+@pytest.mark.parametrize("name", ["Ukrainians", "Ukraine", "France", "Dmytro Kuleba", "Zelensky", "Zelenskiy",
+                                  "Beyonce", "IMF", "the West", "Attal", "Gabriel Attal"])
+def test_names_as_people_spell_them_are_found(name):
+    assert mentions(ARTICLE, name)
+
+
+@pytest.mark.parametrize("name", ["Germany", "Harlem", "Jonas", "Netherlands", "Kyiv"])
+def test_other_names_are_not(name):
+    assert not mentions(ARTICLE, name)
+
+
+@pytest.mark.parametrize("a,b,same", [
+    ("netherlands", "dutch", True), ("uk", "british", True), ("russia", "russian", True),
+    ("mario", "maria", False), ("jones", "jonas", False), ("harlow", "harlem", False), ("2021", "2022", False),
+])
+def test_same_word(a, b, same):
+    assert same_word(a, b) is same
+
+
+def test_possessives_and_accents_fold():
+    assert words("the IMF's boss and the players' union, Beyoncé") == ["the", "imf", "boss", "and", "the", "players",
+                                                                         "union", "beyonce"]
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("How many fans can get into the ground?", Kind.QUANTITY),
+    ("By what percentage did sales rise?", Kind.QUANTITY),
+    ("When does she start?", Kind.DATE),
+    ("since when have they been separated", Kind.DATE),
+    ("Who replaced the coach?", Kind.PERSON),
+    ("Which company makes it?", Kind.ORGANISATION),
+    ("Where did families sleep?", Kind.PLACE),
+    ("Why is the mayor angry?", Kind.REASON),
+    ("What did Stoltenberg say about Moscow?", Kind.STATEMENT),
+    ("How did ten Hag answer the question?", Kind.STATEMENT),
+    ("Did France welcome the move?", Kind.YESNO),
+    ("What do the seeds do?", Kind.OTHER),
+])
+def test_answer_kind(question, kind):
+    assert answer_kind(question) is kind
+
+
+def test_speaker_phrases():
+    assert speaker_of("What did the Dunmore manager say about October?") == "the Dunmore manager"
+    assert speaker_of("What was Kuleba's reaction?") == "Kuleba"
+    assert speaker_of("What do the seeds do?") is None
+
+
+def test_proper_names_skip_question_words_dates_and_a_lone_first_word():
+    assert proper_names("Approximately how many troops did Russia have in October?") == ["Russia"]
+    assert proper_names("Who spoke for Paris about the Russian pullback?") == ["Paris", "Russian"]
+    assert proper_names("What did Bank of America say?") == ["Bank of America"]
+
+
+def test_two_outlets_make_two_parts_and_order_questions_are_seen():
+    aliases = {"techcrunch": ["techcrunch"], "engadget": ["engadget"]}
+    text = "Which came first, TechCrunch's report on EU safeguards for AI or Engadget's on Biden's executive order?"
+    q = analyse_question(text, analyse(text, aliases))
+    assert q.asks_order and [p.outlets for p in q.parts] == [["techcrunch"], ["engadget"]]
+    assert "EU safeguards" in q.parts[0].text and "executive order" in q.parts[1].text
+
+
+def test_a_long_question_is_split_into_its_clauses():
+    text = ("Which company, featured in several TechCrunch articles, is responsible for developing GPT-4 Turbo and "
+            "prioritizes ChatGPT as a development platform while also planning to open an app store for AI?")
+    q = analyse_question(text, analyse(text, {"techcrunch": ["techcrunch"]}))
+    assert len(q.parts) == 3 and all(p.outlets == ["techcrunch"] for p in q.parts)
+
+
+def test_follow_up_with_a_bare_name_replaces_the_speaker():
+    c = condense("And Ukraine?", ["What did France say about the withdrawal?"])
+    assert c.standalone == "What did Ukraine say about the withdrawal?"
+    assert c.previous == "What did France say about the withdrawal?"
+
+
+def test_follow_up_pronoun_takes_the_person_the_previous_answer_named():
+    history = [("Who is Bumble's new chief executive?", "Bumble named Lidiane Jones, who ran Slack, its CEO [1]")]
+    c = condense("Where was she working before that?", history)
+    assert c.standalone.startswith("Where was Lidiane Jones working before that?")
+    assert "Bumble" in c.standalone  # the previous question rides along for retrieval
+
+
+def test_a_question_naming_nothing_leans_on_the_conversation():
+    assert is_follow_up("What was the vote count?")
+    assert not is_follow_up("What did the Kremlin announce about troops on the border with Ukraine?")
+    c = condense("What was the vote count?", ["What did Calder's assembly pass on Wednesday?"])
+    assert "Calder" in c.standalone
+
+
+def test_kind_strengths():
+    q = "How much was Stridewell fined?"
+    assert quantity_strength("Stridewell was fined €2.1 million by the regulator.", q) == 1.0
+    assert quantity_strength("Stridewell was fined by the regulator in 2023.", q) == 0.0
+    assert date_strength("The final is on May 18.", "When is the final?") == 1.0
+    assert date_strength("The final will be great.", "When is the final?") == 0.0
+    assert reason_strength("It was delayed because of rising costs.") == 1.0
+    text = "Who replaced the coach?"
+    q2 = analyse_question(text, analyse(text, {}))
+    assert fits(Kind.PERSON, "The club appointed Mick Farrant in June.", q2) == 1.0
+    assert fits(Kind.PERSON, "The club appointed a new coach in June.", q2) == 0.0
