@@ -253,7 +253,7 @@ def _ollama_url(settings: Settings) -> str:
     """``NEWSQA_LLM_URL`` or Ollama's usual address; a trailing ``/v1`` (its OpenAI
     door, which a user may have copied) is dropped, the native API is at the root."""
     url = settings.llm_url or OLLAMA_DEFAULT_URL
-    return url[: -len("/v1")] if url.endswith("/v1") else url
+    return url.removesuffix("/v1")
 
 
 def _ollama_model(settings: Settings) -> ChatModel:

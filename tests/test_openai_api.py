@@ -1,5 +1,5 @@
-"""The OpenAI-compatible door (/v1), driven by the official ``openai`` client over real
-HTTP on loopback.
+"""The OpenAI-compatible door (/v1) of the real app, driven by the official ``openai``
+client over real HTTP on loopback.
 
 What is checked: the model list; a cited answer with its Sources list and structured
 citations, streamed (OpenAI's chunks, ending with ``data: [DONE]``) and not; a
@@ -13,19 +13,17 @@ without blocking the server.
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
 
 import httpx
 import openai
 import pytest
-from fastapi import FastAPI
 
 from index import Settings
 from qa import Assistant
-from qa.web.openai import build_router, reply_content
-from tests.conftest import CORPUS, free_port, multihop_records
+from qa.web.openai import reply_content
+from tests.conftest import CORPUS, multihop_records
 from tests.fake_llm import FakeLLM, Reply
+from tests.serving import serve_app
 
 FRANCE = "What did France say about the withdrawal?"
 KULEBA = "And what did Kuleba say?"
@@ -34,23 +32,9 @@ ATTAL = "French government spokesman Gabriel Attal said"
 
 @contextlib.contextmanager
 def serve(assistant: Assistant):
-    """The router on a FastAPI app, served by uvicorn on a free loopback port."""
-    import uvicorn
-
-    app = FastAPI()
-    app.include_router(build_router(assistant, assistant.settings))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{server.config.port}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    """The real app (create_app: REST, /v1, /mcp, the UI) on a loopback port; yields its /v1 URL."""
+    with serve_app(assistant) as url:
+        yield f"{url}/v1"
 
 
 @pytest.fixture(scope="module")

@@ -139,9 +139,11 @@ def serve_stdio(assistant) -> None:
 class McpDoor:
     """Streamable HTTP at ``/mcp`` for the web app.
 
-    ``asgi`` is the endpoint to route ``/mcp`` to (with the login in front of it when
-    ``NEWSQA_AUTH`` is set); ``lifespan()`` must run for as long as the app serves (the
-    SDK's session manager: it bounds the sessions and closes idle ones).
+    The door itself is the ASGI app to route ``/mcp`` to (with the login in front of it
+    when ``NEWSQA_AUTH`` is set): ``app.add_route(McpDoor.path, door)``; an object, not
+    a function, so Starlette passes it every method. ``lifespan()`` must run for as long
+    as the app serves (the SDK's session manager: it bounds the sessions and closes
+    idle ones).
     """
 
     path = "/mcp"
@@ -154,7 +156,7 @@ class McpDoor:
     def lifespan(self) -> contextlib.AbstractAsyncContextManager:
         return self.server.session_manager.run()
 
-    async def asgi(self, scope, receive, send) -> None:
+    async def __call__(self, scope, receive, send) -> None:
         from .openai import login_ok
 
         if scope["type"] == "http" and self.settings.auth:

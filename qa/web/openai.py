@@ -115,7 +115,7 @@ def build_router(assistant, settings) -> APIRouter:
             items = await run_in_threadpool(assistant.ask_stream, question, history)  # bad input raises here
         except OpenAIError as exc:
             return exc.response()
-        except Exception as exc:  # the assistant's one-line errors (qa.BadRequest, ...)
+        except Exception as exc:  # noqa: BLE001 - every error answers in OpenAI's shape, a crash as a 500
             return _from_assistant_error(exc).response()
         return StreamingResponse(_sse(items), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
@@ -207,12 +207,13 @@ def _conversation(body: ChatRequest) -> tuple[str, list[str | tuple[str, str]]]:
 
 
 def _from_assistant_error(exc: Exception) -> OpenAIError:
-    from qa import BadRequest, NotFound
+    """newsqa's error family (qa/errors.py) with its own status and one-line message;
+    anything else is a bug: logged, and a generic 500."""
+    from qa.errors import NewsqaError
 
-    if isinstance(exc, BadRequest):
-        return OpenAIError(400, str(exc), param="messages")
-    if isinstance(exc, NotFound):
-        return OpenAIError(404, str(exc))
+    if isinstance(exc, NewsqaError):
+        kind = "invalid_request_error" if exc.status < 500 else "server_error"
+        return OpenAIError(exc.status, str(exc), kind, param="messages" if exc.status == 400 else None)
     import sys
 
     print(f"newsqa: /v1 internal error: {exc!r}", file=sys.stderr)

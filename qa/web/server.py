@@ -103,7 +103,7 @@ def create_app(assistant: Assistant, settings: Settings, extra: Sequence[RouterF
         app.include_router(build(assistant, settings), dependencies=login)
     # doors with their own login (a bearer password or the basic login) and their protocol's errors
     app.include_router(openai.build_router(assistant, settings))
-    app.add_route(McpDoor.path, mcp.asgi, include_in_schema=False)
+    app.add_route(McpDoor.path, mcp, include_in_schema=False)
     ui = build_ui(assistant, settings)
     return gr.mount_gradio_app(app, ui, path="/", auth=gradio_auth(settings), max_file_size=settings.max_file_bytes,
                                css=CSS, footer_links=["api"])

@@ -24,7 +24,13 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from index import Settings
 from qa import Assistant, BadRequest
-from qa.engines import NewsEmbedding, history_pairs, node_passage, passage_node, shown_text
+from qa.engines import (
+    NewsEmbedding,
+    history_pairs,
+    node_passage,
+    passage_node,
+    shown_text,
+)
 from qa.schema import Answer
 from tests.conftest import CORPUS, ROOT, multihop_records
 from tests.fake_llm import FakeLLM, Reply
@@ -200,12 +206,12 @@ def test_history_pairs_from_chat_turns():
 def test_readme_llama_index_program_runs_as_written(a, monkeypatch, fresh_llama_settings):
     readme = (ROOT / "README.md").read_text("utf-8")
     section = readme.split("## Use it from llama-index", 1)[1]
-    program = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    program = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
     assert "as_retriever(" in program and "RetrieverQueryEngine" in program
     monkeypatch.setattr(Assistant, "open", classmethod(lambda cls, *args, **kw: a))
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(program, "README.md", "exec"), {"__name__": "__main__"})
+        exec(compile(program, "README.md", "exec"), {"__name__": "__main__"})  # noqa: S102 - the README's own program
     lines = out.getvalue().splitlines()
     assert len(lines) == 10  # five hits, two lines each
     best = a.search(FRANCE, k=1)[0]

@@ -78,7 +78,7 @@ def sent(body: dict, protocol: str) -> dict:
 def passage_number(body: dict, needle: str) -> int:
     """The number the prompt gave the passage holding ``needle``."""
     prompt = body["messages"][-1]["content"]
-    for m in re.finditer(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', prompt, re.S):
+    for m in re.finditer(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', prompt, re.DOTALL):
         if needle in m.group(2):
             return int(m.group(1))
     raise AssertionError(f"no passage holds {needle!r}")
