@@ -87,12 +87,11 @@ def create_app(assistant: Assistant, settings: Settings, extra: Sequence[RouterF
     import gradio as gr
     from fastapi import Depends, FastAPI
 
+    from . import openai
     from .auth import gradio_auth, login_dependency
     from .format import CSS
-    from .ui import build_ui
-
-    from . import openai
     from .mcp import McpDoor
+    from .ui import build_ui
 
     mcp = McpDoor(assistant)  # its session manager runs while the app serves
     app = FastAPI(title="newsqa", description="Ask questions about news articles; answers cite their passages.",
