@@ -40,11 +40,31 @@ class Speaker:
         roles = tuple(w for w in words(phrase) if w not in name_words and w not in _ROLE_STOP and len(w) > 2)
         return cls(phrase, names, roles)
 
-    def named_in(self, text_words: set[str]) -> bool:
-        """The context names the speaker: one of its names, or its role (every word of it)."""
+    def named_in(self, text_words: list[str] | set[str]) -> bool:
+        """The words name the speaker: one of its names, or its role (every word of it)."""
         if any(mentions(text_words, n) for n in self.names):
             return True
         return bool(self.roles) and all(any(same_word(r, w) for w in text_words) for r in self.roles)
+
+
+_QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
+_WINDOW = 8  # words either side of a verb of saying where its speaker is named
+
+
+def speaker_words(text: str) -> list[str]:
+    """The words of a text that can name who is speaking: quotations taken out, the
+    words around each verb of saying, and the first words of each sentence (its subject).
+    "the Ukrainians can win," he said names nobody; "..., Ukrainian Foreign Minister
+    Dmitro Kuleba said" names Kuleba and Ukraine."""
+    plain = _QUOTED.sub(" . ", text)
+    out: list[str] = []
+    for m in SPEECH.finditer(plain):
+        before = words(plain[: m.start()])[-_WINDOW:]
+        after = words(plain[m.end() :])[:_WINDOW]
+        out += ["."] + before + after
+    for sentence in re.split(r"(?<=[.!?])\s+", plain):
+        out += ["."] + words(sentence)[:6]
+    return out
 
 
 def needs_context(unit: Unit) -> bool:
@@ -58,19 +78,18 @@ def needs_context(unit: Unit) -> bool:
     return False
 
 
-def contexts(units: list[Unit], reach: int = 500) -> list[str]:
+def contexts(units: list[Unit], back: int = 3) -> list[str]:
     """For each unit (in passage and text order), the text its speaker is read from:
-    itself, and when it does not name its speaker, the passage up to ``reach``
-    characters before it and the next sentence when that one reports speech."""
+    itself, and when it does not name its speaker, up to ``back`` sentences before it
+    in its passage and the next one when that one reports speech."""
     out = []
     for i, u in enumerate(units):
         text = u.text
         if needs_context(u):
-            p = u.passage
-            lead = p.text[max(0, u.start - p.start - reach) : u.start - p.start]
-            text = f"{lead} {text}"
+            same = [v for v in units[max(0, i - back) : i] if v.passage.chunk_id == u.passage.chunk_id]
+            text = " ".join(v.text for v in same) + " " + text
             nxt = units[i + 1] if i + 1 < len(units) else None
-            if nxt is not None and nxt.passage.chunk_id == p.chunk_id and SPEECH.search(nxt.text):
+            if nxt is not None and nxt.passage.chunk_id == u.passage.chunk_id and SPEECH.search(nxt.text):
                 text += " " + nxt.text
         out.append(text)
     return out
@@ -80,7 +99,7 @@ def attributed(unit: Unit, context: str, speaker: Speaker) -> bool:
     """A statement (quoted or reported speech) whose speaker is the one asked about."""
     if not (QUOTE.search(unit.text) or SPEECH.search(unit.text)):
         return False
-    return speaker.named_in(set(words(context)))
+    return speaker.named_in(speaker_words(context))
 
 
 def speaker_neighbour(units: list[Unit], i: int) -> Unit | None:

@@ -47,7 +47,7 @@ class Evidence:
     chosen: list[Unit] = field(default_factory=list)  # what the extractive answer quotes
     closest: Unit | None = None  # shown with a refusal when the topic is covered but not the detail
     parsed: Question | None = None
-    by_part: list[tuple[Part, Unit | None]] = field(default_factory=list)
+    by_part: list[tuple[Part, Unit | None]] = field(default_factory=list)  # each part's best unit
 
 
 class Answerer:
@@ -80,7 +80,7 @@ class Answerer:
             why = " No article matches the filters." if not filters.is_empty() else ""
             return Evidence(standalone, [], [], lex, REFUSAL + why, parsed=q)
         units = units_of(passages, lex, snap.positions)
-        terms, weights = question_terms(q, lex)
+        terms, weights = question_terms(standalone, lex, units)
         qvec = self.retriever.embedder.embed_query(standalone)
         score_units(units, q, standalone, terms, weights, qvec, lex, cfg)
         ev = Evidence(standalone, passages, units, lex, parsed=q)
@@ -109,27 +109,27 @@ class Answerer:
         parts = list(q.parts)
         vecs = list(self.retriever.embedder.embed_queries([p.text for p in parts]))
         seen: dict[tuple[str, int, int], Unit] = {u.key(): u for u in ev.sentences}
-        answers: list[tuple[Part, Unit | None]] = []
+        answers: list[tuple[Part, list[Unit]]] = []
         for part, vec in zip(parts, vecs):
             answers.append((part, self._answer_part(ev, q, part, vec, filters, seen)))
-        covered = {source_key(u.passage.article.source) for _, u in answers if u is not None}
+        covered = {source_key(u.passage.article.source) for _, us in answers for u in us}
         for outlet in q.info.outlets:
             if outlet not in covered:
                 part = Part(q.text, [outlet])
-                answers.append((part, self._answer_part(ev, q, part, None, filters, seen)))
-        ev.by_part = answers
+                answers.append((part, self._answer_part(ev, q, part, None, filters, seen)[:1]))
+        ev.by_part = [(p, us[0] if us else None) for p, us in answers]
         missing = self._absent(q, list(seen.values()))
         if missing:
             ev.refusal = f"{REFUSAL} None of them mentions {', '.join(missing)}."
             return ev
         chosen: list[Unit] = []
-        for n, (part, u) in enumerate(answers):
-            if u is not None and all(u.key() != c.key() for c in chosen):
-                u.part = n
-                chosen.append(u)
-        named_without = [o for p, u in answers if u is None and len(p.outlets) == 1 for o in p.outlets]
-        named_without = [o for o in dict.fromkeys(named_without) if o not in covered and
-                         not any(u is not None and source_key(u.passage.article.source) == o for _, u in answers)]
+        for n, (part, us) in enumerate(answers):
+            for u in us:
+                if all(u.key() != c.key() for c in chosen):
+                    u.part = n
+                    chosen.append(u)
+        found = {source_key(u.passage.article.source) for u in chosen}
+        named_without = [o for o in q.info.outlets if o not in found]
         if not chosen:
             ev.refusal = REFUSAL
         elif named_without:
@@ -141,8 +141,9 @@ class Answerer:
 
     def _answer_part(
         self, ev: Evidence, q: Question, part: Part, vec, filters: Filters, seen: dict[tuple[str, int, int], Unit],
-    ) -> Unit | None:
-        """The best unit for one part (scored on copies: a unit may serve several parts)."""
+    ) -> list[Unit]:
+        """The best unit for one part, and a close second from another article (scored
+        on copies: a unit may serve several parts)."""
         cfg = self.config
         snap = self.retriever.snapshot()
         lex = snap.lexical
@@ -154,13 +155,20 @@ class Answerer:
         extra = [u for u in ev.sentences if _in_part(u, part, q)]
         cands = [copy.copy(u) for u in dict.fromkeys(fresh + extra)]
         if not cands:
-            return None
+            return []
         if vec is None:
             vec = self.retriever.embedder.embed_query(part.text)
-        terms, weights = question_terms(sub, lex)
+        terms, weights = question_terms(part.text, lex, cands)
         score_units(cands, sub, part.text, terms, weights, vec, lex, cfg)
-        best = max(cands, key=lambda u: u.score)
-        return best if best.relevance >= cfg.min_part_relevance else None
+        ranked = sorted(cands, key=lambda u: -u.score)
+        best = ranked[0]
+        if best.relevance < cfg.min_part_relevance:
+            return []
+        # a close second from another article: the part may be told by two sources
+        second = next((u for u in ranked[1:] if u.article_id != best.article_id), None)
+        if second is not None and second.score >= cfg.part_second_ratio * best.score and second.relevance >= cfg.min_part_relevance:
+            return [best, second]
+        return [best]
 
     def _absent(self, q: Question, units: list[Unit]) -> list[str]:
         """The question's names found neither in the units nor anywhere in the corpus (a
@@ -240,7 +248,7 @@ def _narrow(filters: Filters, part: Part, q: Question) -> Filters:
         until = min(until, day.end) if until else day.end
         if since > until:
             since, until = filters.since, filters.until
-    return Filters(sources, since, until)
+    return Filters(sources=sources, since=since, until=until)
 
 
 def _in_part(u: Unit, part: Part, q: Question) -> bool:

@@ -96,7 +96,8 @@ def _merge(question: str, previous: str, answer: str | None) -> str:
     if q and (about or not _QUESTION_WORD.match(q)) and len(q.split()) <= 6:
         return _substitute(prev_core, q)  # "And Ukraine?" -> the previous question about Ukraine
     resolved = _resolve_pronouns(q, prev_core, answer)
-    return f"{resolved}? ({prev_core})"
+    context = prev.replace("? (", "; ").rstrip(")")  # a chain keeps what each turn leaned on
+    return f"{resolved}? ({context})"
 
 
 def _substitute(prev: str, phrase: str) -> str:

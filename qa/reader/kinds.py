@@ -97,7 +97,9 @@ def _quantity_unit(text: str, qlow: str) -> float:
             if len(noun) >= 3 and re.search(rf"\b{re.escape(noun[:max(3, len(noun) - 1)])}", fold(text)):
                 return 1.0
         return 0.8
-    return 1.0 if unit.search(text) else 0.6
+    if unit.search(text):
+        return 1.0
+    return 0.3 if unit in (_MONEY, _PERCENT) else 0.6  # "how much" wants money or a share, not a count
 
 
 def date_strength(text: str, question: str, near: Callable[[str], bool] | None = None) -> float:

@@ -189,6 +189,8 @@ def proper_names(text: str, ignore_spans: list[tuple[int, int]] = ()) -> list[st
 
     for m in _TOKEN.finditer(text):
         w = m.group()
+        if run and text[run[-1][1] : m.start()].strip(" '’"):
+            close()  # punctuation between two words ends a name ("Ilinca Varga, 41")
         if any(a <= m.start() < b for a, b in ignore_spans):
             close()
             continue

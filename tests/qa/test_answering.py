@@ -1,9 +1,19 @@
-"""Cited extractive answers on the bundled corpus plus a few MultiHop-RAG articles."""
+"""Cited extractive answers, through the real model and a real Chroma store.
+
+``news`` (conftest) is the bundled article plus three MultiHop-RAG articles; ``invented``
+adds the invented articles of tests/data/articles (written for the reader's evaluation).
+The questions here are our own regression cases, not the evaluation set's."""
+
+import json
 
 import pytest
 
+from index import Settings
+from qa import Assistant
 from qa.evaluation import qa_file
-from tests.conftest import DATA
+from tests.helpers import CORPUS, DATA
+
+pytestmark = pytest.mark.integration
 
 
 def _check_citations(a, ans):
@@ -17,6 +27,19 @@ def _check_citations(a, ans):
     assert [c.n for c in ans.citations] == list(range(1, len(ans.citations) + 1))
 
 
+def _quotes(ans) -> str:
+    return " ".join(c.quote for c in ans.citations)
+
+
+@pytest.fixture(scope="module")
+def invented(tmp_path_factory, embedder) -> Assistant:
+    a = Assistant(Settings(home=tmp_path_factory.mktemp("invented")), embedder=embedder)
+    records = [json.loads(p.read_text("utf-8")) for p in sorted((DATA / "articles").glob("*.json"))]
+    assert len(records) >= 10
+    assert a.add([CORPUS]).added == 1 and a.add_articles(records).added == len(records)
+    return a
+
+
 @pytest.mark.parametrize(
     "question, must_quote",
     [
@@ -24,26 +47,34 @@ def _check_citations(a, ans):
         ("What did Stoltenberg say?", "Jens Stoltenberg"),
         ("What did Kuleba say about the withdrawal?", "Dmitro Kuleba said"),
         ("What did Boris Johnson say?", "Johnson said"),
+        ("What did the Ukrainians say?", "Kuleba"),  # a demonym for "Ukrainian Foreign Minister"
+        ("What did Dmytro Kuleba say?", "Kuleba"),  # another spelling of Dmitro
     ],
 )
 def test_statement_questions_cite_the_right_sentence(news, question, must_quote):
     ans = news.ask(question)
     assert not ans.refused, ans.text
     _check_citations(news, ans)
-    assert must_quote in ans.citations[0].quote or any(must_quote in c.quote for c in ans.citations)
+    assert must_quote in _quotes(ans)
 
 
 def test_france_answer_is_the_positive_sign_statement(news):
     ans = news.ask("What did France say about the withdrawal?")
     assert "“positive sign”" in ans.text
-    assert ans.text.count("[1]") >= 1
 
 
-def test_quotation_spanning_sentences_stays_whole(news):
-    ans = news.ask("What did Kuleba say about the withdrawal?")
-    quotes = " ".join(c.quote for c in ans.citations)
-    # the quote opened in one sentence and closed in the next is cited whole
-    assert "“There are different statements" not in quotes or "he told an online news conference" in quotes
+def test_a_quotation_spanning_sentences_is_cited_whole(news):
+    ans = news.ask("What rule did Kuleba say Ukraine has about Russian statements?")
+    quotes = _quotes(ans)
+    assert "we don’t believe it when we hear it" in quotes
+    # the quotation opens in one sentence and closes in the next: both are cited
+    assert "“There are different statements" in quotes and "he told an online news conference" in quotes
+
+
+def test_a_question_in_other_words_is_answered(news):
+    ans = news.ask("What is NATO worried about?")
+    assert not ans.refused, ans.text
+    _check_citations(news, ans)
 
 
 @pytest.mark.parametrize(
@@ -57,19 +88,20 @@ def test_absent_answers_are_refused(news, question):
     assert ans.citations == []
 
 
-def test_follow_up_uses_the_conversation(news):
+def test_follow_ups_use_the_conversation(news):
     ans = news.ask("And what did Kuleba say?", history=["What did France say about the withdrawal?"])
     assert not ans.refused
     assert "withdrawal" in ans.question.lower()
-    assert any("Kuleba" in c.quote for c in ans.citations)
+    assert "Kuleba" in _quotes(ans)
     when = news.ask("When was that?", history=["What did France say about the withdrawal?"])
-    assert not when.refused and "Tuesday" in " ".join(c.quote for c in when.citations)
+    assert not when.refused and "Tuesday" in _quotes(when)
 
 
-def test_history_accepts_question_answer_pairs(news):
+def test_and_ukraine_swaps_the_speaker(news):
     first = news.ask("What did France say about the withdrawal?")
-    ans = news.ask("And what did Kuleba say?", history=[("What did France say about the withdrawal?", first.text)])
-    assert any("Kuleba" in c.quote for c in ans.citations)
+    ans = news.ask("And Ukraine?", history=[("What did France say about the withdrawal?", first.text)])
+    assert ans.question == "What did Ukraine say about the withdrawal?"
+    assert "own eyes" in _quotes(ans) or "we don’t believe it" in _quotes(ans), ans.text
 
 
 def test_filters_restrict_answers(news):
@@ -79,9 +111,40 @@ def test_filters_restrict_answers(news):
     assert not ans.refused and all(c.passage.article.source == "TechCrunch" for c in ans.citations)
 
 
+def test_who_said_names_the_speaker_from_the_sentence_before(invented):
+    ans = invented.ask("Who said that nobody wins when the trains stop?")
+    assert not ans.refused, ans.text
+    _check_citations(invented, ans)
+    assert "Nobody wins when the trains stop" in _quotes(ans) and "Eleni Papadakis" in _quotes(ans)
+
+
+def test_how_much_quotes_the_sentence_with_the_amount(invented):
+    ans = invented.ask("How much would the union's pay demand add to Lakeline's wage bill each year?")
+    assert not ans.refused, ans.text
+    assert "€19 million" in _quotes(ans)
+
+
+def test_a_near_miss_is_refused_and_shows_what_the_articles_do_say(invented):
+    ans = invented.ask("How much will Lakeline's replacement buses cost the company?")
+    assert ans.refused, ans.text
+    _check_citations(invented, ans)  # what they do say is cited, marked as not the answer
+    assert "What they do say" in ans.text and "replacement buses" in _quotes(ans)
+
+
+def test_which_came_first_is_answered_from_the_dates(invented):
+    ans = invented.ask("Which came first, the Lakeline drivers' strike announcement or the Valmora "
+                       "Philharmonic's new chief conductor?")
+    assert not ans.refused, ans.text
+    _check_citations(invented, ans)
+    sources = [c.passage.article.source for c in ans.citations]
+    assert sources.index("Culture Bulletin") < sources.index("The Northgate Courier")  # in date order
+    assert "came before" in ans.text and "21 March 2024" in ans.text
+
+
 def test_own_question_set(news):
-    """Our calibration set: answerable and unanswerable questions, follow-ups included."""
+    """The first calibration set (questions sharing the articles' words): must not regress."""
     report = qa_file(news, DATA / "questions.jsonl")
     assert report["citation_validity"] == 1.0
-    assert report["refusal_accuracy"] >= 0.9, report["failures"]
-    assert report["answer_key_recall"] >= 0.85, report["failures"]
+    assert report["unanswerable_refused"] >= 0.9, report["by_kind"]
+    assert report["false_refusals"] <= 0.1, report["by_kind"]
+    assert report["answer_key_recall"] >= 0.85, [r for r in report["results"] if not r["right"]]

@@ -1,28 +1,50 @@
-from qa.followup import condense, is_follow_up
+"""Follow-ups resolved without an LLM (pure text: no model, no store)."""
+
+import pytest
+
+from qa.reader.followup import condense, is_follow_up
+
+pytestmark = pytest.mark.unit
 
 
-def test_new_entity_keeps_previous_topic():
-    q, prev = condense("And what did Kuleba say?", ["What did France say about the withdrawal?"])
-    assert q.lower() == "what did kuleba say about the withdrawal"
-    assert prev == "What did France say about the withdrawal?"
+def test_new_name_keeps_the_previous_topic():
+    c = condense("And what did Kuleba say?", ["What did France say about the withdrawal?"])
+    assert c.standalone.startswith("what did Kuleba say?") and "withdrawal" in c.standalone
+    assert c.previous == "What did France say about the withdrawal?"
+    assert c.asked == "what did Kuleba say?"  # what the follow-up itself asks
 
 
 def test_what_about_substitutes_the_subject():
-    q, _ = condense("What about Germany?", ["What did France say about the withdrawal?"])
-    assert q == "What did Germany say about the withdrawal"
+    c = condense("What about Germany?", ["What did France say about the withdrawal?"])
+    assert c.standalone == "What did Germany say about the withdrawal?"
 
 
 def test_pronoun_follow_up_carries_previous_question():
-    q, _ = condense("When was that?", ["What did France say about the withdrawal?"])
-    assert "France" in q and q.startswith("When was that")
+    c = condense("When was that?", ["What did France say about the withdrawal?"])
+    assert "France" in c.standalone and c.standalone.startswith("When was that")
 
 
 def test_chained_follow_ups_resolve_in_order():
-    q, _ = condense("Why?", ["What did France say about the withdrawal?", "And what did Kuleba say?"])
-    assert "Kuleba" in q and "withdrawal" in q
+    c = condense("Why?", ["What did France say about the withdrawal?", "And what did Kuleba say?"])
+    assert "Kuleba" in c.standalone and "withdrawal" in c.standalone
 
 
 def test_standalone_question_is_left_alone():
     q = "What did the Morgan Stanley survey of large company CIOs find about generative AI?"
     assert not is_follow_up(q)
-    assert condense(q, ["What did France say?"])[0] == q
+    assert condense(q, ["What did France say?"]).standalone == q
+
+
+def test_he_is_the_person_the_previous_question_asked_about():
+    c = condense("Where did he say that?", ["What did Dmytro Kuleba say about the pullback?"])
+    assert c.asked == "Where did Dmytro Kuleba say that?"
+
+
+def test_they_is_the_team_the_previous_question_named():
+    history = [("Who won the game between Melbourne United and the Hawks?", "Chris Goulding fired United to a win [1]")]
+    assert condense("What was their record after that?", history).asked.startswith("What was Melbourne United's record")
+
+
+def test_answers_given_as_pairs_or_chat_messages_are_used():
+    pairs = [("Who coaches Harlow Athletic?", "Harlow Athletic are coached by Ilinca Varga, 41 [1]")]
+    assert condense("Who did she take over from?", pairs).asked == "Who did Ilinca Varga take over from?"
