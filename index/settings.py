@@ -59,16 +59,16 @@ class Settings(BaseSettings):
     auth: str | None = Field(None, description="user:password for the web UI and REST API")
 
     # Optional LLM writer (qa.llm); the extractive answerer needs none of these.
-    llm: Literal["extractive", "openai", "llamacpp"] = Field("extractive", description="who writes the answer")
-    llm_url: str | None = Field(None, description="OpenAI-compatible base URL, ending in /v1")
-    llm_model: str = Field("", description="model name sent to the OpenAI-compatible server")
-    llm_api_key: SecretStr | None = Field(None, description="bearer token for the OpenAI-compatible server")
+    llm: Literal["extractive", "openai", "ollama", "llamacpp"] = Field("extractive", description="who writes the answer")
+    llm_url: str | None = Field(None, description="OpenAI-compatible base URL, ending in /v1; for ollama its root")
+    llm_model: str = Field("", description="model name sent to the LLM server")
+    llm_api_key: SecretStr | None = Field(None, description="bearer token for the LLM server")
     llm_gguf: Path | None = Field(None, description="GGUF model file for NEWSQA_LLM=llamacpp")
     llm_timeout: float = Field(60.0, gt=0, description="seconds to wait for the LLM's next token")
     llm_max_tokens: int = Field(320, ge=16, le=4096, description="longest answer the LLM may write")
     llm_temperature: float = Field(0.1, ge=0, le=2)
     llm_passages: int = Field(5, ge=1, le=12, description="passages put in the LLM's prompt")
-    llm_context: int = Field(4096, ge=512, description="context window for a local GGUF model")
+    llm_context: int = Field(4096, ge=512, description="context window for a local GGUF model or Ollama")
     llm_threads: int = Field(0, ge=0, description="CPU threads for a local GGUF model; 0 = all cores")
 
     @field_validator("chroma_url", "llm_url")

@@ -234,3 +234,30 @@ class Assistant:
         from .filters import parse_filters
 
         return self.answerer.stream(self.check_question(question), normalise_history(history), parse_filters(filters))
+
+    # -- llama-index components (qa.engines) ----------------------------------------
+    def as_retriever(self, k: int = 10, filters: Filters | dict | None = None):
+        """A llama-index ``BaseRetriever``: ``search`` as ``NodeWithScore`` of ``TextNode``s."""
+        from .engines import NewsRetriever, install_defaults
+        from .filters import parse_filters
+
+        if not isinstance(k, int) or not 1 <= k <= 100:
+            raise BadRequest("k must be between 1 and 100")
+        install_defaults(self)
+        return NewsRetriever(self, k, parse_filters(filters))
+
+    def as_query_engine(self, filters: Filters | dict | None = None):
+        """A llama-index query engine: ``ask`` as a ``Response`` with the quotes as ``source_nodes``."""
+        from .engines import NewsQueryEngine, install_defaults
+        from .filters import parse_filters
+
+        install_defaults(self)
+        return NewsQueryEngine(assistant=self, filters=parse_filters(filters))
+
+    def as_chat_engine(self, filters: Filters | dict | None = None, chat_history=None):
+        """A llama-index chat engine that keeps the conversation (follow-ups work)."""
+        from .engines import NewsChatEngine, install_defaults
+        from .filters import parse_filters
+
+        install_defaults(self)
+        return NewsChatEngine(self, parse_filters(filters), chat_history)

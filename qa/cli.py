@@ -252,6 +252,13 @@ def cmd_serve(args) -> int:
     return server.serve(server.settings_from(args), watch=args.watch)
 
 
+def cmd_mcp(args) -> int:
+    from .web.mcp import serve_stdio
+
+    serve_stdio(_assistant())  # stdout is the protocol's: everything else goes to stderr
+    return 0
+
+
 def cmd_eval(args) -> int:
     from . import evaluation
 
@@ -323,6 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("serve", help="start the web app (chat, corpus, REST API); same as python app.py")
     server.add_arguments(sp)
     sp.set_defaults(func=cmd_serve)
+
+    sp = sub.add_parser("mcp", help="serve the Model Context Protocol on stdin/stdout (tools: search, ask, add, list)")
+    sp.set_defaults(func=cmd_mcp)
 
     sp = sub.add_parser("eval", help="benchmarks: multihop retrieval metrics, or a QA question file")
     esub = sp.add_subparsers(dest="suite", required=True, metavar="SUITE")

@@ -1,9 +1,13 @@
-"""A small OpenAI-compatible chat server on loopback with scripted replies.
+"""A small chat server on loopback with scripted replies, speaking two protocols.
 
 No model can run in CI, so the LLM path is tested against this: real HTTP, the real
-``/v1/chat/completions`` protocol (JSON replies, or server-sent events when the request
-asks to stream), errors and delays on demand. Every request body is kept so a test can
-read the prompt the client sent.
+protocols, errors and delays on demand:
+- OpenAI's ``/v1/chat/completions`` (JSON replies, or server-sent events when the request
+  asks to stream) and ``/v1/models``;
+- Ollama's own ``/api/chat`` (one JSON object, or NDJSON lines ending with
+  ``"done": true`` when the request streams, as Ollama does by default), ``/api/tags``
+  and ``/api/version``.
+Every request body is kept so a test can read the prompt the client sent.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass
@@ -38,20 +43,24 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeLLM:
-    """``with FakeLLM() as llm:`` serves on ``llm.url`` (``http://127.0.0.1:PORT/v1``)."""
+    """``with FakeLLM() as llm:`` serves OpenAI's protocol on ``llm.url``
+    (``http://127.0.0.1:PORT/v1``) and Ollama's on ``llm.ollama_url`` (the same server's root)."""
+
+    models = ("fake-model",)
 
     def __init__(self, default: Reply | None = None):
         self.replies: deque[Reply] = deque()
         self.default = default or Reply("I can't answer that from the articles I have.")
         self.requests: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
+        self.headers: list[Message] = []
         self._server = _Server(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        self.ollama_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.url = f"{self.ollama_url}/v1"
 
     def script(self, *replies: Reply | str) -> None:
         self.replies.extend(r if isinstance(r, Reply) else Reply(r) for r in replies)
 
-    def __enter__(self) -> FakeLLM:
+    def __enter__(self) -> Self:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -79,24 +88,34 @@ class FakeLLM:
                 self.wfile.write(data)
 
             def do_GET(self):
-                if self.path.rstrip("/") == "/v1/models":
-                    self._json(200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+                path = self.path.rstrip("/")
+                if path == "/v1/models":
+                    self._json(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in fake.models]})
+                elif path == "/api/tags":
+                    self._json(200, {"models": [{"name": m, "model": m, "size": 1} for m in fake.models]})
+                elif path == "/api/version":
+                    self._json(200, {"version": "0.0.0-fake"})
                 else:
                     self._json(404, {"error": {"message": "not found"}})
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                if self.path != "/v1/chat/completions":
+                if self.path not in ("/v1/chat/completions", "/api/chat"):
                     self._json(404, {"error": {"message": "not found"}})
                     return
+                ollama = self.path == "/api/chat"
                 fake.requests.append(body)
-                fake.headers.append(dict(self.headers))
+                fake.headers.append(self.headers)  # an HTTPMessage: names case-insensitive
                 reply = fake.replies.popleft() if fake.replies else fake.default
                 time.sleep(reply.delay)
                 if reply.status != 200:
-                    self._json(reply.status, {"error": {"message": "scripted failure", "type": "server_error"}})
+                    error = "scripted failure" if ollama else {"message": "scripted failure", "type": "server_error"}
+                    self._json(reply.status, {"error": error})
                     return
                 text = reply.text(body) if callable(reply.text) else reply.text
+                if ollama:
+                    self._ollama(body, reply, text)
+                    return
                 if not body.get("stream"):
                     self._json(200, {
                         "id": "chatcmpl-fake", "object": "chat.completion", "model": "fake-model",
@@ -108,17 +127,33 @@ class FakeLLM:
                 self.send_header("Cache-Control", "no-cache")
                 self.send_header("Connection", "close")
                 self.end_headers()
-                pieces = [w + " " for w in text.split(" ")]
-                pieces[-1] = pieces[-1][:-1]
                 self._event({"role": "assistant", "content": ""})
-                for i, piece in enumerate(pieces):
-                    if reply.pause_after is not None and i == reply.pause_after:
-                        reply.gate.wait(30)
+                for piece in _pieces(text, reply):
                     self._event({"content": piece})
-                    time.sleep(reply.chunk_delay)
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
                 self.close_connection = True
+
+            def _ollama(self, body: dict[str, Any], reply: Reply, text: str) -> None:
+                """Ollama streams unless the request says ``"stream": false``."""
+                base = {"model": body.get("model", ""), "created_at": "2024-01-01T00:00:00Z"}
+                done = {**base, "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
+                        "prompt_eval_count": 10, "eval_count": max(1, len(text.split()))}
+                if body.get("stream") is False:
+                    self._json(200, {**done, "message": {"role": "assistant", "content": text}})
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-ndjson")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                for piece in _pieces(text, reply):
+                    self._line({**base, "message": {"role": "assistant", "content": piece}, "done": False})
+                self._line(done)
+                self.close_connection = True
+
+            def _line(self, obj: dict[str, Any]) -> None:
+                self.wfile.write(json.dumps(obj).encode() + b"\n")
+                self.wfile.flush()
 
             def _event(self, delta: dict[str, str]) -> None:
                 chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": "fake-model",
@@ -127,3 +162,14 @@ class FakeLLM:
                 self.wfile.flush()
 
         return Handler
+
+
+def _pieces(text: str, reply: Reply):
+    """The reply word by word, held at ``pause_after`` until the test opens the gate."""
+    pieces = [w + " " for w in text.split(" ")]
+    pieces[-1] = pieces[-1][:-1]
+    for i, piece in enumerate(pieces):
+        if reply.pause_after is not None and i == reply.pause_after:
+            reply.gate.wait(30)
+        yield piece
+        time.sleep(reply.chunk_delay)

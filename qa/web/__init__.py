@@ -7,6 +7,8 @@
     format.py   HTML for the sources panel and chat messages (everything from articles escaped)
     auth.py     the one login check (REST dependency and Gradio login)
     remote.py   the client the CLI uses when a running app owns the data directory
+    openai.py   the OpenAI-compatible chat door under /v1 (models, chat completions)
+    mcp.py      the Model Context Protocol server: /mcp in the app, stdio for `newsqa mcp`
 
 Nothing here is imported by ``qa`` itself, and heavy libraries (FastAPI, Gradio,
 uvicorn) are imported inside functions, so `newsqa --help` stays instant.

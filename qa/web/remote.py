@@ -119,6 +119,14 @@ class RemoteAssistant:
     def watch(self, every_minutes=None, stop=None, progress=None) -> None:
         self.watcher.run(every_minutes, stop, progress)
 
+    def add_articles(self, records, progress=None) -> IngestReport:
+        """Article dicts (the contract's fields), sent to the app as JSON."""
+        got = self._call("POST", "/api/articles", json=list(records))
+        report = IngestReport(got["added"], got["updated"], got["unchanged"],
+                              [Failure(f["source"], f["reason"]) for f in got["failed"]])
+        report.folded = got.get("folded", 0)
+        return report
+
     def articles(self) -> list[dict[str, Any]]:
         return self._call("GET", "/api/articles")
 

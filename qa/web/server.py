@@ -81,21 +81,29 @@ def add_error_handlers(app: FastAPI) -> None:
 
 def create_app(assistant: Assistant, settings: Settings, extra: Sequence[RouterFactory] = ()) -> FastAPI:
     """The FastAPI app: the routers of ``routers()`` (and ``extra``) behind the login,
-    one error handling, and the Gradio UI mounted at / (mounted last: it takes every
-    path no router claimed)."""
+    one error handling, the OpenAI-compatible /v1 and MCP's /mcp (each checks the login
+    itself), and the Gradio UI mounted at / (mounted last: it takes every path no
+    router claimed)."""
     quiet_environment()
     import gradio as gr
     from fastapi import Depends, FastAPI
 
+    from . import openai
     from .auth import gradio_auth, login_dependency
     from .format import CSS
+    from .mcp import McpDoor
     from .ui import build_ui
 
-    app = FastAPI(title="newsqa", description="Ask questions about news articles; answers cite their passages.")
+    mcp = McpDoor(assistant)  # its session manager runs while the app serves
+    app = FastAPI(title="newsqa", description="Ask questions about news articles; answers cite their passages.",
+                  lifespan=lambda _app: mcp.lifespan())
     add_error_handlers(app)
     login = [Depends(login_dependency(settings))] if settings.login else []
     for build in [*routers(), *extra]:
         app.include_router(build(assistant, settings), dependencies=login)
+    # doors with their own login (a bearer password or the basic login) and their protocol's errors
+    app.include_router(openai.build_router(assistant, settings))
+    app.add_route(McpDoor.path, mcp, include_in_schema=False)
     ui = build_ui(assistant, settings)
     return gr.mount_gradio_app(app, ui, path="/", auth=gradio_auth(settings), max_file_size=settings.max_file_bytes,
                                css=CSS, footer_links=["api"])

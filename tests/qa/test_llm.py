@@ -1,6 +1,7 @@
-"""LLM-written answers against a scripted OpenAI-compatible server on loopback.
+"""LLM-written answers against a scripted chat server on loopback.
 
-The client code is the real one (httpx, server-sent events); only the model is scripted.
+The client code is the real one (llama-index's OpenAILike and Ollama integrations, over
+HTTP with server-sent events or Ollama's NDJSON); only the model is scripted.
 What is checked: citations are verified against the passages (exact quotes and offsets),
 markers that point nowhere are dropped, unsupported sentences never reach the user,
 refusals, streaming of checked sentences, follow-up condensation by the LLM, and every
@@ -53,10 +54,31 @@ def llm(base, fake, embedder):
     return make
 
 
+@pytest.fixture(params=["openai", "ollama"])
+def backend(request, llm, fake):
+    """Like ``llm``, once per protocol: OpenAI's /v1/chat/completions and Ollama's /api/chat."""
+    url = fake.url if request.param == "openai" else fake.ollama_url
+
+    def make(**overrides) -> Assistant:
+        return llm(**{"llm": request.param, "llm_url": url, **overrides})
+
+    make.protocol = request.param
+    return make
+
+
+def sent(body: dict, protocol: str) -> dict:
+    """What the client asked for, read from either protocol's request body."""
+    if protocol == "ollama":
+        options = body["options"]
+        return {"model": body["model"], "stream": body["stream"], "max_tokens": options["num_predict"],
+                "temperature": options["temperature"], "messages": body["messages"]}
+    return {k: body.get(k) for k in ("model", "stream", "max_tokens", "temperature", "messages")}
+
+
 def passage_number(body: dict, needle: str) -> int:
     """The number the prompt gave the passage holding ``needle``."""
     prompt = body["messages"][-1]["content"]
-    for m in re.finditer(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', prompt, re.S):
+    for m in re.finditer(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', prompt, re.DOTALL):
         if needle in m.group(2):
             return int(m.group(1))
     raise AssertionError(f"no passage holds {needle!r}")
@@ -73,8 +95,8 @@ def check_citations(a: Assistant, ans: Answer) -> None:
     assert not re.search(r"\[(\d+)\]", re.sub(r"\[(\d+)\]", lambda m: "" if int(m.group(1)) <= len(ans.citations) else m.group(), ans.text))
 
 
-def test_cited_sentence_gets_the_exact_quote_of_its_passage(llm, fake):
-    a = llm()
+def test_cited_sentence_gets_the_exact_quote_of_its_passage(backend, fake):
+    a = backend()
     fake.script(Reply(lambda body: f"France considered the withdrawal of Russian troops a “positive sign”, if confirmed, "
                                    f"government spokesman Gabriel Attal said [{passage_number(body, ATTAL)}]."))
     ans = a.ask(FRANCE)
@@ -83,8 +105,9 @@ def test_cited_sentence_gets_the_exact_quote_of_its_passage(llm, fake):
     check_citations(a, ans)
     assert len(ans.citations) == 1 and ATTAL in ans.citations[0].quote
 
-    body = fake.requests[0]
+    body = sent(fake.requests[0], backend.protocol)
     assert body["stream"] is True and body["model"] == "fake-model"
+    assert body["max_tokens"] == a.settings.llm_max_tokens and body["temperature"] == a.settings.llm_temperature
     system, user = body["messages"]
     assert system == {"role": "system", "content": SYSTEM}
     assert user["role"] == "user" and FRANCE in user["content"] and 'date="2022-02-15"' in user["content"]
@@ -165,8 +188,8 @@ def test_question_the_articles_cannot_answer_is_refused_without_asking_the_model
     assert fake.requests == []
 
 
-def test_stream_yields_checked_sentences_before_the_model_has_finished(llm, fake):
-    a = llm()
+def test_stream_yields_checked_sentences_before_the_model_has_finished(backend, fake):
+    a = backend()
     first = "Russia annexed the Crimean peninsula in 2014 [1]."
     reply = Reply(f"{first} Moscow deployed more than 100,000 troops near the borders with Ukraine [1].",
                   pause_after=len(first.split()) + 1, chunk_delay=0.01)
@@ -204,27 +227,27 @@ def test_streamed_pieces_do_not_depend_on_how_the_text_is_cut(base):
     assert all(run(step) == whole for step in (1, 2, 7, 13))
 
 
-def test_server_error_falls_back_with_a_note(llm, fake):
-    a = llm()
+def test_server_error_falls_back_with_a_note(backend, fake):
+    a = backend()
     fake.script(Reply(status=500))
     ans = a.ask(FRANCE)
     assert "“positive sign”" in ans.text and ans.citations
-    assert ans.note.startswith("The LLM could not answer (the LLM server answered HTTP 500")
+    assert ans.note.startswith("The LLM could not answer (the LLM server answered HTTP 500: scripted failure)")
     assert "extractive answer" in ans.to_dict()["note"]
 
 
-def test_timeout_falls_back_with_a_note(llm, fake):
-    a = llm(llm_timeout=0.5)
+def test_timeout_falls_back_with_a_note(backend, fake):
+    a = backend(llm_timeout=0.5)
     fake.script(Reply("too late", delay=3))
     ans = a.ask(FRANCE)
     assert "“positive sign”" in ans.text and "did not answer within 0.5 s" in ans.note
 
 
-def test_unreachable_server_falls_back_with_a_note(llm):
-    a = llm(llm_url=f"http://127.0.0.1:{free_port()}/v1")
+def test_unreachable_server_falls_back_with_a_note(backend):
+    a = backend(llm_url=f"http://127.0.0.1:{free_port()}/v1")
     ans = a.ask(FRANCE)
-    assert "“positive sign”" in ans.text and "cannot reach the LLM server" in ans.note
-    assert "cannot reach the LLM server" in a.check_llm()
+    assert "“positive sign”" in ans.text and "cannot reach the LLM server at http://127.0.0.1:" in ans.note
+    assert "cannot reach the LLM server" in a.check_llm() and len(a.check_llm().splitlines()) == 1
 
 
 def test_missing_llamacpp_extra_falls_back_with_a_note(llm, monkeypatch, tmp_path):
@@ -244,20 +267,46 @@ def test_unset_or_missing_model_falls_back_with_a_note(llm, tmp_path):
     assert "needs NEWSQA_LLM_URL" in llm(llm_url=None).ask(FRANCE).note
 
 
-def test_api_key_is_sent_as_a_bearer_token(llm, fake):
-    a = llm(llm_api_key="sk-test-123")
+def test_api_key_is_sent_as_a_bearer_token(backend, fake):
+    a = backend(llm_api_key="sk-test-123")
     fake.script("Russia annexed the Crimean peninsula in 2014 [1].")
     a.ask("When did Russia annex Crimea?")
     assert fake.headers[0].get("Authorization") == "Bearer sk-test-123"
 
 
-def test_follow_up_is_condensed_by_the_llm(llm, fake):
-    a = llm()
+def test_without_key_or_model_name_neither_is_sent(llm, fake):
+    """Servers without auth need no key, and llama-server or a one-model vLLM pick their
+    own model: the request carries no Authorization header and no model field."""
+    a = llm(llm_model="", llm_api_key=None)
+    fake.script("Russia annexed the Crimean peninsula in 2014 [1].")
+    assert a.ask("When did Russia annex Crimea?").text == "Russia annexed the Crimean peninsula in 2014 [1]."
+    assert "Authorization" not in fake.headers[0] and "model" not in fake.requests[0]
+    assert fake.requests[0]["stream"] is True
+
+
+def test_ollama_needs_a_model_name_and_the_server_must_have_it(llm, fake):
+    a = llm(llm="ollama", llm_url=fake.ollama_url, llm_model="")
+    assert "needs NEWSQA_LLM_MODEL" in a.ask(FRANCE).note and fake.requests == []
+    assert llm(llm="ollama", llm_url=fake.ollama_url).check_llm() is None
+    missing = llm(llm="ollama", llm_url=fake.ollama_url, llm_model="llama9:70b").check_llm()
+    assert missing == f"the Ollama server at {fake.ollama_url} has no model 'llama9:70b' (ollama pull llama9:70b)"
+
+
+def test_ollama_url_copied_with_v1_reaches_the_native_api(llm, fake):
+    a = llm(llm="ollama", llm_url=fake.url)  # .../v1, Ollama's OpenAI door
+    fake.script("Russia annexed the Crimean peninsula in 2014 [1].")
+    assert a.ask("When did Russia annex Crimea?").note == ""
+    assert fake.requests[0]["options"]["num_predict"] == a.settings.llm_max_tokens
+
+
+def test_follow_up_is_condensed_by_the_llm(backend, fake):
+    a = backend()
     standalone = "What did Jens Stoltenberg say about the withdrawal?"
     fake.script(standalone, "Jens Stoltenberg said there are signs from Moscow that diplomacy should continue [1].")
     ans = a.ask("And him?", history=[FRANCE])
-    condense, answer = fake.requests
+    condense, answer = (sent(body, backend.protocol) for body in fake.requests)
     assert condense["stream"] is False and FRANCE in condense["messages"][-1]["content"]
+    assert condense["max_tokens"] == 64 and answer["max_tokens"] == a.settings.llm_max_tokens
     assert ans.question == standalone
     assert standalone in answer["messages"][-1]["content"]
     check_citations(a, ans)
