@@ -184,7 +184,10 @@ _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*\s*$")
 
 
 def _headline(u: Unit) -> bool:
-    """A line of its own without a full stop: a subheading, a caption, a credit."""
+    """A line of its own without a full stop (a subheading, a caption, a credit), or a
+    question the article asks rather than answers."""
+    if u.text.rstrip(" ”\"’'").endswith("?"):
+        return True
     text = u.passage.text
     a, b = u.start - u.passage.start, u.end - u.passage.start
     own_line = (a == 0 or text[a - 1] == "\n") and (b == len(text) or text[b] == "\n")

@@ -268,7 +268,7 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
         for a, b in clauses[:6]:
             own = [k for (s, _), k in outlets if a <= s < b]
             day = next((i for i, (s, _) in days if a <= s < b), None)
-            parts.append(Part(" ".join(blank[a:b].split()), own or named, day))
+            parts.append(Part(_plain(blank[a:b]), own or named, day))
         return parts
     if anchored:
         # each outlet named anchors a part (with a day named in its clause); days
@@ -281,7 +281,7 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
             day = next((i for i, d in days if span[0] <= d[0] < end), None)
             after, before = blank[span[1] : end], blank[start : span[0]]
             clause = next((c for c in (after, before) if len(content_words(c)) >= 3), blank)
-            parts.append(Part(" ".join(clause.split()), outlets=keys, day_index=day))
+            parts.append(Part(_plain(clause), outlets=keys, day_index=day))
         return parts if len(parts) >= 2 else []
     if asks_order:
         m = re.search(r"^(?P<a>.+?)\s+(?:before or after|after or before)\s+(?P<b>.+)$", text, re.I)
@@ -295,6 +295,21 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
         if m:
             return [Part(m.group("a"), named), Part(m.group("b"), named)]
     return []
+
+
+_PART_FRAME = re.compile(
+    r"^\W*(?:(?:does|did|do|is|was|were|has|have|had|between|considering|according to|based on|while|whereas|and|"
+    r"but|or|also|both)\b\W*)+|\b(?:the|an?|this|that|another|a second|second|first|later|earlier|subsequent)?\s*"
+    r"(?:articles?|pieces?|reports?|stories|coverage|roundup)\b(?:\s+(?:from|by|in|on))?|\b(?:published|reported|"
+    r"written|posted)(?:\s+(?:by|in|on|after|before))?\b|\bas per\b|\baccording to\b|\bas (?:mentioned|reported|"
+    r"discussed|featured) (?:by|in)\b", re.I)
+
+
+def _plain(clause: str) -> str:
+    """A part's words without how the question frames it ("Between the report from ...
+    published on"), which would only dilute its search."""
+    text = " ".join(_PART_FRAME.sub(" ", re.sub(r"^\s*['’]s\b", " ", clause)).split()).strip(" ,'’\"?")
+    return text if len(content_words(text)) >= 2 else " ".join(clause.split())
 
 
 def _clause_spans(text: str) -> list[tuple[int, int]]:
