@@ -67,7 +67,8 @@ class ReaderConfig:
     # a unit of the right kind counts when its relevance reaches this share of the best's
     kind_relevance_share: float = 0.8
     min_fits: float = 0.6
-    max_sentences: int = 2
+    max_sentences: int = 2  # for a number, a date, a name
+    max_sentences_open: int = 3  # for what, how, why and yes/no questions
     keep_ratio: float = 0.85
     prefer_boost: float = 0.2
 
@@ -243,11 +244,11 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig) -> Verdict:
             return Verdict([], f"The articles do not quote {q.speaker} on this.", closest=most_relevant)
     elif best.relevance < floor:
         best = relevant[0]
-    if q.kind in GATED_KINDS and best.detail == 0.0 and _asks_beyond_title(best):
-        # the sentence holds the story's words but nothing of what is asked about it
+    if q.kind in GATED_KINDS and best.detail == 0.0:
+        # the sentence holds the story's words but none of what is asked beyond them
         return Verdict([], _not_given(q), closest=best)
     chosen = [best]
-    most = cfg.max_sentences if q.kind in GATED_KINDS else cfg.max_sentences + 1
+    most = cfg.max_sentences if q.kind in GATED_KINDS else cfg.max_sentences_open
     for u in relevant:
         if len(chosen) >= most or u.score < cfg.keep_ratio * best.score:
             break
@@ -271,11 +272,6 @@ _NOT_GIVEN = {
 
 def _not_given(q: Question) -> str:
     return f"The articles I have do not say {_NOT_GIVEN.get(q.kind, 'that')}."
-
-
-def _asks_beyond_title(u: Unit) -> bool:
-    """Whether the question had words beyond its article's title (``detail`` is 1.0 when not)."""
-    return u.detail < 1.0 or u.coverage < 1.0
 
 
 def _overlap(a: Unit, b: Unit) -> bool:
