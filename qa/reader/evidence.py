@@ -262,11 +262,11 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig) -> Verdict:
 
 # kinds whose answer can be told from the text (a number, a date, a name); a reason
 # or a place is too often said without any telltale word to refuse for want of one
-GATED_KINDS = (Kind.QUANTITY, Kind.DATE, Kind.PERSON, Kind.ORGANISATION)
+GATED_KINDS = (Kind.QUANTITY, Kind.DATE, Kind.PERSON, Kind.ORGANISATION, Kind.OUTCOME)
 
 _NOT_GIVEN = {
     Kind.QUANTITY: "how many or how much", Kind.DATE: "when", Kind.PERSON: "who", Kind.ORGANISATION: "which one",
-    Kind.PLACE: "where", Kind.REASON: "why",
+    Kind.PLACE: "where", Kind.REASON: "why", Kind.OUTCOME: "how it ended",
 }
 
 

@@ -30,7 +30,7 @@ from .attribution import speaker_neighbour
 from .evidence import ReaderConfig, Verdict, decide, missing_names, question_terms, score_units
 from .followup import Condensed, condense
 from .names import mentions, words
-from .questions import Kind, Part, Question, analyse_question, unknown_outlets
+from .questions import Kind, Part, Question, analyse_question, outlet_groups, unknown_outlets
 from .sentences import Unit, units_of
 
 
@@ -115,10 +115,10 @@ class Answerer:
         answers: list[tuple[Part, list[Unit]]] = []
         for part, vec in zip(parts, vecs):
             answers.append((part, self._answer_part(ev, q, part, vec, filters, seen)))
-        covered = {source_key(u.passage.article.source) for _, us in answers for u in us}
-        for outlet in q.info.outlets:
-            if outlet not in covered:
-                part = Part(q.text, [outlet])
+        groups = outlet_groups(q.info)
+        for group in groups:
+            if not any(_from(u, group) for _, us in answers for u in us):
+                part = Part(q.text, group)
                 answers.append((part, self._answer_part(ev, q, part, None, filters, seen)[:1]))
         ev.by_part = [(p, us[0] if us else None) for p, us in answers]
         missing = self._absent(q, list(seen.values()))
@@ -131,8 +131,7 @@ class Answerer:
                 if all(u.key() != c.key() for c in chosen):
                     u.part = n
                     chosen.append(u)
-        found = {source_key(u.passage.article.source) for u in chosen}
-        named_without = [o for o in q.info.outlets if o not in found]
+        named_without = [g[0] for g in groups if not any(_from(u, g) for u in chosen)]
         if not chosen:
             ev.refusal = REFUSAL
         elif named_without:
@@ -254,8 +253,12 @@ def _narrow(filters: Filters, part: Part, q: Question) -> Filters:
     return Filters(sources=sources, since=since, until=until)
 
 
+def _from(u: Unit, outlets: list[str]) -> bool:
+    return source_key(u.passage.article.source) in outlets
+
+
 def _in_part(u: Unit, part: Part, q: Question) -> bool:
-    if part.outlets and source_key(u.passage.article.source) not in part.outlets:
+    if part.outlets and not _from(u, part.outlets):
         return False
     if part.day_index is not None and part.day_index < len(q.info.days):
         day = q.info.days[part.day_index]

@@ -21,7 +21,7 @@ _NUM_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|t
               r"half (?:of|a|the)|doubled?|tripled?")
 NUMBER = re.compile(rf"(?:[$€£¥]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent|bn|m|k)\b|%)?|\b(?:{_NUM_WORDS})\b", re.I)
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
-_MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|yen|francs?|rupees?|usd|eur|gbp|cents?|pence|bn|billion|million)\b", re.I)
+_MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|yen|francs?|rupees?|usd|eur|gbp|cents?|pence)\b", re.I)
 _PERCENT = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b", re.I)
 _DURATION = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|seasons?|decades?|nights?|"
                        r"games?|matches)\b", re.I)
@@ -133,6 +133,22 @@ def reason_strength(text: str) -> float:
     return 1.0 if CAUSE.search(text) else 0.0
 
 
+_RESULT = re.compile(
+    r"\b(?:won|winning|beat|defeated|drew|lost|edged|thrashed|routed|trounced|overcame|clinched|prevailed|went ahead|"
+    r"called off|cancell?ed|agreed|failed to agree|ended (?:in|with)|finished|(?:win|victory|defeat|draw|loss) (?:over|against|"
+    r"to|with)|\d{1,3}\s?[-–]\s?\d{1,3} (?:win|victory|defeat|loss|draw))\b", re.I)
+_NOT_YET = re.compile(r"\b(?:will|would|could|might|may|hopes? to|tr(?:y|ies) to|aims? to|set to|plans? to|expected to|"
+                      r"ahead of|preview|upcoming|next)\b", re.I)
+
+
+def outcome_strength(text: str) -> float:
+    """A result reported as having happened ("beat ... 3-1", "went ahead"), not one
+    looked forward to ("will host", "hope to win", "ahead of Saturday's semi-final")."""
+    if not _RESULT.search(text):
+        return 0.0
+    return 0.3 if _NOT_YET.search(text) else 1.0
+
+
 def statement_strength(text: str) -> float:
     if QUOTE.search(text) and SPEECH.search(text):
         return 1.0
@@ -153,6 +169,8 @@ def fits(kind: Kind, text: str, q: Question, near: Callable[[str], bool] | None 
             return name_strength(text, q)
         case Kind.REASON:
             return reason_strength(text)
+        case Kind.OUTCOME:
+            return outcome_strength(text)
         case Kind.STATEMENT:
             return statement_strength(text)
     return 0.5

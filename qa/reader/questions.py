@@ -26,12 +26,20 @@ class Kind(str, Enum):
     ORGANISATION = "organisation"
     PLACE = "place"
     REASON = "reason"
+    OUTCOME = "outcome"
     STATEMENT = "statement"
     YESNO = "yesno"
     OTHER = "other"
 
 
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
+    # how something ended: who won, the final score, whether it went ahead
+    (Kind.OUTCOME, re.compile(
+        r"\bwho (?:won|came out on top|prevailed)\b(?=.*\b(?:game|match|derby|final|semi|semis|semi-final|tie|race|fight|"
+        r"bout|clash|v|vs|versus|against)\b)|\bwhat was the (?:final |full-time )?(?:score|result|outcome)\b|"
+        r"\bdid .{2,60}\b(?:win|beat|lose|defeat|draw|hold on|get the \w+ (?:point|win)|go ahead|agree)\b|"
+        r"\bhow did .{2,60}\b(?:end|finish|end up|turn out)\s*(?:[,;?]|$)|\bin the end\b|\bwhat happened (?:in|at) the (?:game|match|vote)\b",
+        re.I)),
     (Kind.REASON, re.compile(
         r"^(?:\W*)(?:and\s+|so\s+|but\s+)?(?:why|how come)\b|\bwhat (?:is|was|were|are) the (?:reasons?|cause|motive)\b|"
         r"\bwhat (?:caused|led to|prompted|made|drove|triggered)\b|\bfor what reason\b|\bhow did .{3,60} end up\b|"
@@ -64,8 +72,8 @@ _YESNO = re.compile(r"^(?:\W*)(?:and\s+|so\s+|but\s+)?(?:is|are|was|were|do|does
 
 _SAY = (r"(?:say|said|says|tell|told|think|thinks|thought|react|reacted|respond|responded|describe|described|call|"
         r"called|sum up|summed up|answer|answered|comment|commented|feel|feels|felt|make of|mean|meant|warn|warned|"
-        r"claim|claimed|argue|argued|admit|admitted|insist|insisted|believe|believes|expect|expects|predict|predicts|"
-        r"want|wants|announce|announced|explain|explained|reveal|revealed|suggest|suggested|put it|describe it)")
+        r"claim|claimed|argue|argued|admit|admitted|insist|insisted|believe|believes|predict|predicts|"
+        r"announce|announced|explain|explained|reveal|revealed|suggest|suggested|put it|describe it)")
 _SPEAKER = [
     re.compile(rf"\b(?:what|how|why|when|where|did|does|do|has|have|had|is|was|would|will)\s+(?:exactly\s+)?(?:did|does|do|has|have|had|"
                rf"was|is|would|will)?\s*(?P<who>[\w'’.&-]+(?:\s+[\w'’.&-]+){{0,5}}?)\s+(?:actually\s+|really\s+|exactly\s+|"
@@ -255,7 +263,7 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
     - failing that, one part per outlet or day it names, when it names two or more;
     - for "which came first, A or B" and "A before or after B", A and B.
     No parts means the question is answered as a whole."""
-    outlets = _one_key_per_span(info.outlet_mentions)
+    outlets = _keys_per_span(info.outlet_mentions)
     days = list(enumerate(info.day_spans))
     named = list(info.outlets)
     blank = _without(text, [s for s, _ in outlets] + [s for _, s in days])
@@ -266,14 +274,14 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
     if len(clauses) >= 2 and (anchored or len(re.findall(r"\w+", text)) >= 18):
         parts = []
         for a, b in clauses[:6]:
-            own = [k for (s, _), k in outlets if a <= s < b]
+            own = [k for (s, _), keys in outlets if a <= s < b for k in keys]
             day = next((i for i, (s, _) in days if a <= s < b), None)
             parts.append(Part(_plain(blank[a:b]), own or named, day))
         return parts
     if anchored:
         # each outlet named anchors a part (with a day named in its clause); days
         # alone anchor parts when no outlet is named
-        anchors = [(span, [key]) for span, key in outlets] or [(span, named) for _, span in days]
+        anchors = list(outlets) or [(span, named) for _, span in days]
         parts = []
         for n, (span, keys) in enumerate(anchors):
             end = anchors[n + 1][0][0] if n + 1 < len(anchors) else len(text)
@@ -323,13 +331,25 @@ def _clause_spans(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if b > a]
 
 
-def _one_key_per_span(mentions: list[tuple[tuple[int, int], str]]) -> list[tuple[tuple[int, int], str]]:
-    """An alias shared by several outlets ("The Independent") names the first of them."""
-    out: list[tuple[tuple[int, int], str]] = []
+def _keys_per_span(mentions: list[tuple[tuple[int, int], str]]) -> list[tuple[tuple[int, int], list[str]]]:
+    """Each place an outlet is named, with every outlet the name may mean (an alias
+    such as "The Independent" is shared by several sections)."""
+    out: list[tuple[tuple[int, int], list[str]]] = []
     for span, key in mentions:
-        if not out or out[-1][0] != span:
-            out.append((span, key))
+        if out and out[-1][0] == span:
+            out[-1][1].append(key)
+        else:
+            out.append((span, [key]))
     return out
+
+
+def outlet_groups(info: QueryInfo) -> list[list[str]]:
+    """The outlets a question names, one group per name (any outlet of a group will do)."""
+    groups: list[list[str]] = []
+    for _, keys in _keys_per_span(info.outlet_mentions):
+        if keys not in groups:
+            groups.append(keys)
+    return groups
 
 
 # naming where something was published: "an article by X", "a X report", "X's piece",

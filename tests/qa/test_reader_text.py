@@ -126,3 +126,13 @@ def test_outlets_the_store_does_not_have_are_found():
     assert unknown_outlets(text, analyse(text, aliases)) == ["The Times of India", "Bloomberg"]
     text = "What did the Verge piece published on November 5 say about the EU's report?"
     assert unknown_outlets(text, analyse(text, aliases)) == []
+
+
+def test_how_it_ended_wants_a_result_not_a_preview():
+    from qa.reader.kinds import outcome_strength
+
+    assert answer_kind("Who won the Harlow v Dunmore semi-final?") is Kind.OUTCOME
+    assert answer_kind("Did the strike go ahead in the end?") is Kind.OUTCOME
+    assert answer_kind("Who won the Nobel Prize in chemistry?") is Kind.PERSON
+    assert outcome_strength("Goulding steered Melbourne United to a 96-84 win over the Hawks.") == 1.0
+    assert outcome_strength("Harlow will try to reach the final when they host Dunmore on Saturday.") == 0.0
