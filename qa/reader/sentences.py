@@ -56,7 +56,8 @@ def units_of(passages: list[Passage], lex: LexicalIndex, positions: dict[str, in
 def split_passage(p: Passage, rank: int, lex: LexicalIndex, pos: int | None) -> list[Unit]:
     """The passage's sentences (boundaries stored at ingestion); a quotation left open
     at a sentence's end continues into the next sentence of the same paragraph (one
-    left open at a paragraph's end is a typo or a multi-paragraph quote: not followed)."""
+    left open at a paragraph's end is a typo or a multi-paragraph quote: not followed); a
+    stray word or two goes with the sentence before it."""
     field_ = lex.metas[pos].get("sentences", "") if pos is not None else ""
     spans = parse_sentence_field(field_, len(p.text))
     rows = list(lex.sentence_rows(pos)) if pos is not None else []
@@ -67,7 +68,7 @@ def split_passage(p: Passage, rank: int, lex: LexicalIndex, pos: int | None) -> 
     for i, (a, b) in enumerate(spans):
         row = [rows[i]] if rows else []
         same_paragraph = bool(merged) and "\n" not in p.text[merged[-1][1] : a]
-        if open_quote and same_paragraph:
+        if same_paragraph and (open_quote or _stray(p.text[a:b])):
             merged[-1] = (merged[-1][0], b, merged[-1][2] + row)
         else:
             merged.append((a, b, row))
@@ -79,6 +80,12 @@ def split_passage(p: Passage, rank: int, lex: LexicalIndex, pos: int | None) -> 
         units.append(Unit(p, rank, p.start + a, p.start + b, text, tuple(rs), set(lex.query_terms(text)),
                           _vector(lex, rs)))
     return units
+
+
+def _stray(text: str) -> bool:
+    """A word or two left over by the source's own typing ("... Boris said on Tuesday.
+    Johnson."): it belongs to the sentence before it, never stands as an answer."""
+    return len(text.split()) < 3
 
 
 def _vector(lex: LexicalIndex, rows: list[int]) -> np.ndarray | None:

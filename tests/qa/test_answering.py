@@ -46,7 +46,7 @@ def invented(tmp_path_factory, embedder) -> Assistant:
         ("What did France say about the withdrawal?", "French government spokesman Gabriel Attal said"),
         ("What did Stoltenberg say?", "Jens Stoltenberg"),
         ("What did Kuleba say about the withdrawal?", "Dmitro Kuleba said"),
-        ("What did Boris Johnson say?", "Johnson said"),
+        ("What did Boris Johnson say?", "encouraging"),  # both of his statements, and nobody else's
         ("What did the Ukrainians say?", "Kuleba"),  # a demonym for "Ukrainian Foreign Minister"
         ("What did Dmytro Kuleba say?", "Kuleba"),  # another spelling of Dmitro
     ],
