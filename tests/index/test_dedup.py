@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from index.article import Article
 from index.dedup import THRESHOLD, Signature, shingles, signature
 from index.store import source_key
 from tests.index.wire_stories import carriers, same_topic_different_stories
+
+pytestmark = pytest.mark.integration
 
 
 def _records(a):

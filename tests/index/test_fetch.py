@@ -12,6 +12,8 @@ from index import Settings
 from index.fetch import FetchError, Fetcher, Policy, Robots, fetch_articles
 from tests.index.newsserver import NewsServer, SilentServer, article_html
 
+pytestmark = pytest.mark.integration
+
 PARAS = [
     "The city council approved a new tram line on Tuesday after a debate that lasted more than six hours.",
     "Mayor Ana Ruiz said construction would begin in the spring and that the first trams would run in 2027.",
