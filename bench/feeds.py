@@ -132,7 +132,7 @@ def main() -> int:
     snap = a.retriever.snapshot()  # what a fresh process builds before its first answer
     index_s = time.perf_counter() - t0
     stored = {r["id"] for r in a.articles()}
-    indexed = {m["article_id"] for m in snap.lexical.metas}
+    indexed = {m.article_id for m in snap.lexical.metas}
     first_total = watch_s + index_s
     assert len(stored) == rep["added"] + rep["folded"], (len(stored), rep)
     searchable = len(indexed) + rep["folded"]

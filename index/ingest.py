@@ -119,7 +119,7 @@ class Indexer:
             key = source_key(a.source)
             match = None
             if sig is not None:
-                def allowed(sid: str) -> bool:
+                def allowed(sid: str, a: Article = a, key: str = key) -> bool:
                     if sid == a.id:
                         return False
                     if sid in near:

@@ -31,10 +31,11 @@ from typing import Any
 
 import numpy as np
 
+from . import vectors
 from .article import Article
 from .chunking import Chunk
-from . import vectors
 from .errors import StoreError
+from .records import ChunkMeta
 from .settings import Settings
 
 MAX_BATCH = 5000  # Chroma takes at most 5,461 records per call
@@ -228,16 +229,12 @@ class ChromaStore:
                 ids.append(chunk_id(aid, version, c.index))
                 docs.append(c.text)
                 vecs.append(v)
-                metas.append(
-                    {
-                        "article_id": aid, "version": version, "chunk": c.index, "start": c.start, "end": c.end,
-                        "title": a.title, "source": a.source, "source_key": source_key(a.source),
-                        "source_keys": carrier_keys(a.source, w.carriers),
-                        "published_ts": a.published_ts, "header": a.header(),
-                        "sentences": c.sentence_field(),
-                        vectors.FIELD: vectors.pack(sv) if sv is not None else "",
-                    }
-                )
+                metas.append(ChunkMeta(
+                    article_id=aid, version=version, chunk=c.index, start=c.start, end=c.end, title=a.title,
+                    source=a.source, source_key=source_key(a.source), source_keys=tuple(carrier_keys(a.source, w.carriers)),
+                    published_ts=a.published_ts, header=a.header(), sentences=tuple(c.sentences),
+                    sentence_vectors=vectors.pack(sv) if sv is not None else "",
+                ).to_dict())
         for i in range(0, len(ids), MAX_BATCH):
             j = i + MAX_BATCH
             self.chunks.upsert(ids=ids[i:j], documents=docs[i:j], metadatas=metas[i:j], embeddings=np.asarray(vecs[i:j]))

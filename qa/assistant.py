@@ -175,8 +175,8 @@ class Assistant:
         """The extractive answerer, or the LLM writer (which falls back to it) when
         ``NEWSQA_LLM`` names one."""
         if self._answerer is None:
-            from .reader import Answerer
             from .llm import make_chat_model
+            from .reader import Answerer
 
             extractive = Answerer(self.retriever)
             model = make_chat_model(self.settings)

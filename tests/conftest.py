@@ -14,10 +14,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-from index import Settings  # noqa: E402
-from index.embedding import Embedder  # noqa: E402
-from qa import Assistant  # noqa: E402
-from tests.helpers import CORPUS, multihop_records, start_chroma, stop, unique_collection  # noqa: E402
+from index import Settings
+from index.embedding import Embedder
+from qa import Assistant
+from tests.helpers import CORPUS, multihop_records, start_chroma, stop, unique_collection
 
 TIERS = ("unit", "integration", "slow")
 

@@ -7,6 +7,11 @@ ingestion embed and commit every GROUP chunks, so one small run makes several co
 Nothing else is changed: the store, the model and the command are the real ones."""
 
 import sys
+from pathlib import Path
+
+# run as a script, its own folder (tests/, which holds a package named ``index``) would
+# shadow the real packages: look them up from the repository root instead
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 
 def main() -> int:

@@ -155,7 +155,7 @@ def test_search_shows_the_story_once_with_its_other_carriers(make_assistant):
 
 
 def test_sources_panel_names_the_other_carriers_as_text():
-    from qa.schema import ArticleRef, Citation, Passage, Answer
+    from qa.schema import Answer, ArticleRef, Citation, Passage
     from qa.web.format import sources_html
 
     ref = ArticleRef.from_meta("u1", {"title": "T", "source": "Coast Herald", "url": "https://c.example/a",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from index import Settings
-from index.fetch import FetchError, Fetcher, Policy, Robots, fetch_articles
+from index.fetch import Fetcher, FetchError, Policy, Robots, fetch_articles
 from tests.index.newsserver import NewsServer, SilentServer, article_html
 
 pytestmark = pytest.mark.integration

@@ -4,7 +4,6 @@
 adds the invented articles of tests/data/articles (written for the reader's evaluation).
 The questions here are our own regression cases, not the evaluation set's."""
 
-import json
 
 import pytest
 

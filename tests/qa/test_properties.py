@@ -3,10 +3,9 @@ one-line reason or a sane answer, and nothing stored is lost."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import pytest
 
 from index.loaders import LoadError, parse_bytes
 from qa import BadRequest
