@@ -156,6 +156,12 @@ class Assistant:
         """Build (or load) the lexical index now rather than at the first question."""
         self.retriever.snapshot()
 
+    def load_model(self) -> None:
+        """Load the embedding model and its tokenizer now (e.g. in a thread while feeds
+        are fetched) rather than at the first article or question."""
+        _ = self.embedder.model
+        _ = self.indexer.counter
+
     def with_settings(self, **overrides: Any) -> Assistant:
         """Another Assistant on the same store and loaded model, with some settings
         changed (e.g. another LLM): for comparisons and tests."""

@@ -45,6 +45,9 @@ def _error(status: int, body: bytes) -> NewsqaError:
 class RemoteAssistant:
     """The CLI's view of an Assistant that lives in a running app."""
 
+    def load_model(self) -> None:
+        """Nothing to load here: the app holds the model."""
+
     def __init__(self, settings: Settings, url: str):
         import httpx
 
