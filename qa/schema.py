@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from index.article import parse_date
+
 REFUSAL = "I can't answer that from the articles I have."
 
 
@@ -193,11 +195,9 @@ class Filters(BaseModel):
         if isinstance(v, date):
             return v
         if isinstance(v, str):
-            text = v.strip()
-            try:
-                return datetime.fromisoformat(text[:10]).date() if len(text) >= 10 else date.fromisoformat(text)
-            except ValueError:
-                pass
+            parsed = parse_date(v)  # the one reading of dates (index.article): its own day, not UTC's
+            if parsed is not None:
+                return parsed.date()
         raise ValueError(f"{info.field_name} must be a date like 2023-11-27, got {str(v)[:40]!r}")
 
     @model_validator(mode="after")
