@@ -54,10 +54,18 @@ class IngestReport:
         return not self.failed
 
     def to_dict(self) -> dict[str, Any]:
+        """The public form (CLI ``--json``, REST). ``article_ids`` and ``chunks`` stay in
+        the process: a report of a large ingestion would otherwise list every id."""
         return {
             "added": self.added, "updated": self.updated, "unchanged": self.unchanged, "folded": self.folded,
             "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> IngestReport:
+        """The inverse of ``to_dict`` (a report received from a running app)."""
+        return cls(int(d["added"]), int(d["updated"]), int(d["unchanged"]),
+                   [Failure(f["source"], f["reason"]) for f in d.get("failed", [])], folded=int(d.get("folded", 0)))
 
 
 def embed_groups(todo: Sequence[tuple[Article, list[Chunk], bool]], group_chunks: int

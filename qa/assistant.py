@@ -12,7 +12,7 @@ from index.embedding import Embedder
 
 from .errors import BadRequest, NotFound
 from .history import normalise_history
-from .schema import Answer, Filters, Passage, Stats
+from .schema import Answer, ArticleInfo, ArticleText, Filters, Passage, Stats
 
 History = Sequence[Any]  # questions, (question, answer) pairs or chat messages: see qa.history
 
@@ -122,19 +122,19 @@ class Assistant:
         """Poll the feeds every ``every_minutes`` (default ``NEWSQA_WATCH_EVERY``) until ``stop`` is set."""
         self.watcher.run(every_minutes, stop, progress)
 
-    def articles(self) -> list[dict[str, Any]]:
-        """Stored articles (id, title, source, url, published_at, author, chunks, folded_into: the
-        story this wire copy was folded into, or ""), newest first."""
+    def articles(self) -> list[ArticleInfo]:
+        """Stored articles, newest first (a wire copy's ``folded_into`` names the story
+        it was folded into)."""
         rows = self.store.list_articles()
         rows.sort(key=lambda r: (r.get("published_ts", 0), r.get("title", "")), reverse=True)
-        keep = ("id", "title", "source", "url", "published_at", "author", "category", "chunks", "folded_into")
-        return [{k: r.get(k, "") for k in keep} for r in rows]
+        return [ArticleInfo.from_record(r) for r in rows]
 
-    def article(self, article_id: str) -> dict[str, Any]:
+    def article(self, article_id: str) -> ArticleText:
+        """One stored article with its body."""
         got = self.store.get_article(article_id)
         if got is None:
             raise NotFound(f"no article with id {article_id!r}")
-        return got
+        return ArticleText.from_record(got)
 
     def delete(self, article_id: str) -> None:
         with self._write_lock:

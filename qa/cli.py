@@ -77,7 +77,7 @@ def cmd_add(args) -> int:
 def cmd_list(args) -> int:
     rows = _assistant().articles()
     if args.json:
-        _print_json(rows)
+        _print_json([r.to_dict() for r in rows])
         return 0
     for r in rows:
         day = (r["published_at"] or "")[:10] or "----------"

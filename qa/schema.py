@@ -136,6 +136,66 @@ class Answer:
                    d.get("question", ""), d.get("note", ""), list(d.get("unsupported", [])))
 
 
+class _ReadsLikeADict:
+    """Mapping-style reads (``row["title"]``, ``row.get("url")``) of a record's fields.
+
+    ``Assistant.articles()`` returned dicts before it returned records; this keeps code
+    written against the dicts working while it moves to attributes. New code should use
+    the attributes."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default) if key in self.__dataclass_fields__ else default  # type: ignore[attr-defined]
+
+    def keys(self) -> list[str]:
+        return list(self.__dataclass_fields__)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ArticleInfo(_ReadsLikeADict):
+    """A stored article as ``Assistant.articles()`` lists it (no body)."""
+
+    id: str
+    title: str = ""
+    source: str = ""
+    url: str = ""
+    published_at: str = ""
+    author: str = ""
+    category: str = ""
+    chunks: int = 0  # 0 for a wire copy folded into another outlet's story
+    folded_into: str = ""  # for a wire copy, the id of the story it was folded into
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> ArticleInfo:
+        """From the store's article record (``ChromaStore.list_articles``)."""
+        return cls(str(row["id"]), str(row.get("title") or ""), str(row.get("source") or ""), str(row.get("url") or ""),
+                   str(row.get("published_at") or ""), str(row.get("author") or ""), str(row.get("category") or ""),
+                   int(row.get("chunks") or 0), str(row.get("folded_into") or ""))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ArticleInfo:
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+@dataclass(frozen=True)
+class ArticleText(ArticleInfo):
+    """A stored article with its body (``Assistant.article(id)``): citations are offsets into ``body``."""
+
+    body: str = ""
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> ArticleText:
+        info = ArticleInfo.from_record(row)
+        return cls(**asdict(info), body=str(row.get("body") or ""))
+
+
 @dataclass
 class Stats:
     """What the store holds, and who writes the answers (``extractive`` or an LLM backend)."""

@@ -211,7 +211,7 @@ def check_citations(assistant, answer) -> None:
     the article's too; the markers are [1]..[n] in order, each used, none beyond n."""
     assert answer.citations, "an answer must cite"
     for c in answer.citations:
-        body = assistant.article(c.passage.article.id)["body"]
+        body = assistant.article(c.passage.article.id).body
         assert body[c.start:c.end] == c.quote
         assert c.passage.start <= c.start and c.end <= c.passage.end
         assert body[c.passage.start:c.passage.end] == c.passage.text

@@ -97,3 +97,17 @@ def test_sentence_spans_format():
     spans = ((0, 12), (13, 40))
     assert format_spans(spans) == "0-12,13-40" and parse_spans(format_spans(spans)) == spans
     assert parse_spans("") == ()
+
+
+def test_article_info_round_trip_and_dict_style_reads():
+    from qa.schema import ArticleInfo, ArticleText
+
+    row = {"id": "a1", "title": "T", "source": "S", "url": "", "published_at": "2024-01-01", "author": "",
+           "category": "news", "chunks": 4, "folded_into": "", "published_ts": 1704067200, "version": "v1"}
+    info = ArticleInfo.from_record(row)  # the store's record: its extra fields are not part of the listing
+    assert ArticleInfo.from_dict(_json(info.to_dict())) == info
+    assert info["title"] == info.title == "T" and info.get("chunks") == 4 and info.get("version") is None
+    with pytest.raises(KeyError):
+        info["version"]
+    text = ArticleText.from_record({**row, "body": "Body."})
+    assert text["body"] == text.body == "Body." and ArticleText.from_dict(_json(text.to_dict())) == text
