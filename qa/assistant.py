@@ -226,6 +226,12 @@ class Assistant:
             raise BadRequest("k must be between 1 and 100")
         return self.retriever.search(self.check_question(query), k, parse_filters(filters))
 
+    def retrieve(self, query: str, k: int = 10, filters: Filters | None = None, config=None) -> list[Passage]:
+        """The retrieval stage alone, the query taken as given and ``config`` (a
+        ``qa.retrieval.RetrievalConfig``, e.g. one of its ``MODES``) choosing how: for
+        evaluations that compare retrieval modes. Users' questions go through ``search``."""
+        return self.retriever.search(query, k, filters, config)
+
     def ask(self, question: str, history: History | None = None, filters: Filters | dict | None = None) -> Answer:
         """A short answer whose every sentence is cited, or a refusal."""
         from .filters import parse_filters
