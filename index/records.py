@@ -28,9 +28,11 @@ def parse_spans(text: str) -> tuple[Span, ...]:
     return tuple((int(a), int(b)) for a, _, b in (part.partition("-") for part in text.split(",") if "-" in part))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChunkMeta:
     """A chunk's place in its article and what retrieval filters and scores it by.
+    (Not frozen: a frozen dataclass is several times slower to build, and one is built
+    per chunk whenever the lexical index loads. Treat it as read-only.)
 
     ``start``/``end`` are character offsets into the article body (``body[start:end]``
     is the chunk's text); ``sentences`` are offsets into the chunk's own text."""
@@ -47,8 +49,14 @@ class ChunkMeta:
     source_keys: tuple[str, ...] = ()
     published_ts: int = 0  # seconds since the epoch, UTC; 0 when undated
     header: str = ""  # the title/outlet/date line embedded with the text
-    sentences: tuple[Span, ...] = ()
+    # sentence bounds as stored ("s-e,s-e", see ``format_spans``): parsed only when a
+    # passage is read, so loading 200,000 chunks does not parse them all
+    sentence_field: str = ""
     sentence_vectors: str = field(default="", repr=False)  # index.vectors.pack of one row per sentence
+
+    @property
+    def sentences(self) -> tuple[Span, ...]:
+        return parse_spans(self.sentence_field)
 
     def sentence_spans(self, length: int) -> list[Span]:
         """The stored sentence bounds; one span over the whole chunk (``length``
@@ -64,7 +72,7 @@ class ChunkMeta:
         out: dict[str, Any] = {
             "article_id": self.article_id, "version": self.version, "chunk": self.chunk, "start": self.start,
             "end": self.end, "title": self.title, "source": self.source, "source_key": self.source_key,
-            "published_ts": self.published_ts, "header": self.header, "sentences": format_spans(self.sentences),
+            "published_ts": self.published_ts, "header": self.header, "sentences": self.sentence_field,
             VECTORS_FIELD: self.sentence_vectors,
         }
         if self.source_keys:  # Chroma refuses empty lists
@@ -73,12 +81,12 @@ class ChunkMeta:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ChunkMeta:
-        sentences = d.get("sentences") or ""
+        # called once per chunk when a lexical index of 200,000 chunks loads: no
+        # conversions beyond what JSON and Chroma do not already give
+        get = d.get
+        sentences = get("sentences") or ""
         return cls(
-            article_id=str(d["article_id"]), version=str(d["version"]), chunk=int(d.get("chunk", 0)),
-            start=int(d["start"]), end=int(d["end"]), title=str(d.get("title", "")), source=str(d.get("source", "")),
-            source_key=str(d.get("source_key", "")), source_keys=tuple(d.get("source_keys") or ()),
-            published_ts=int(d.get("published_ts") or 0), header=str(d.get("header", "")),
-            sentences=parse_spans(sentences) if isinstance(sentences, str) else tuple(tuple(s) for s in sentences),
-            sentence_vectors=str(d.get(VECTORS_FIELD) or ""),
+            d["article_id"], d["version"], get("chunk", 0), d["start"], d["end"], get("title", ""), get("source", ""),
+            get("source_key", ""), tuple(get("source_keys") or ()), get("published_ts") or 0, get("header", ""),
+            sentences if isinstance(sentences, str) else format_spans(sentences), get(VECTORS_FIELD) or "",
         )

@@ -35,7 +35,7 @@ from . import vectors
 from .article import Article
 from .chunking import Chunk
 from .errors import StoreError
-from .records import ChunkMeta
+from .records import ChunkMeta, format_spans
 from .settings import Settings
 
 MAX_BATCH = 5000  # Chroma takes at most 5,461 records per call
@@ -232,7 +232,7 @@ class ChromaStore:
                 metas.append(ChunkMeta(
                     article_id=aid, version=version, chunk=c.index, start=c.start, end=c.end, title=a.title,
                     source=a.source, source_key=source_key(a.source), source_keys=tuple(carrier_keys(a.source, w.carriers)),
-                    published_ts=a.published_ts, header=a.header(), sentences=tuple(c.sentences),
+                    published_ts=a.published_ts, header=a.header(), sentence_field=format_spans(c.sentences),
                     sentence_vectors=vectors.pack(sv) if sv is not None else "",
                 ).to_dict())
         for i in range(0, len(ids), MAX_BATCH):

@@ -77,10 +77,11 @@ def test_stats_round_trip():
 def test_chunk_meta_round_trips_through_chroma_form_and_json():
     packed = vectors.pack(np.random.default_rng(0).normal(size=(2, 8)).astype(np.float32))
     m = ChunkMeta("a1", "v1", 3, 120, 260, "Prices", "Daily A", "daily a", ("daily a", "wire b"), 1704096000,
-                  "Prices | Daily A | 2024-01-01", ((0, 40), (41, 140)), packed)
+                  "Prices | Daily A | 2024-01-01", "0-40,41-140", packed)
     d = m.to_dict()
     assert all(isinstance(v, (str, int, float, bool, list)) for v in d.values())  # what Chroma metadata takes
     assert ChunkMeta.from_dict(_json(d)) == m
+    assert m.sentences == ((0, 40), (41, 140)) and m.sentence_spans(140) == [(0, 40), (41, 140)]
     assert m.without_vectors().sentence_vectors == "" and ChunkMeta.from_dict(m.without_vectors().to_dict()).sentences == m.sentences
 
 
