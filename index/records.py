@@ -73,10 +73,11 @@ class ChunkMeta:
             "article_id": self.article_id, "version": self.version, "chunk": self.chunk, "start": self.start,
             "end": self.end, "title": self.title, "source": self.source, "source_key": self.source_key,
             "published_ts": self.published_ts, "header": self.header, "sentences": self.sentence_field,
-            VECTORS_FIELD: self.sentence_vectors,
         }
         if self.source_keys:  # Chroma refuses empty lists
             out["source_keys"] = list(self.source_keys)
+        if self.sentence_vectors:  # absent rather than empty: the lexical index saves its records without them
+            out[VECTORS_FIELD] = self.sentence_vectors
         return out
 
     @classmethod
