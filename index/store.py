@@ -34,6 +34,7 @@ import numpy as np
 from . import vectors
 from .article import Article
 from .chunking import Chunk
+from .dedup import band_field
 from .errors import StoreError
 from .records import ChunkMeta, format_spans
 from .settings import Settings
@@ -253,7 +254,7 @@ class ChromaStore:
                 "folded_into": "", "carriers": json.dumps(w.carriers, ensure_ascii=False),
                 "source_keys": carrier_keys(a.source, w.carriers), "minhash": w.signature,
             }
-            meta.update({f"lsh_{i}": key for i, key in enumerate(w.bands)})
+            meta.update({band_field(i): key for i, key in enumerate(w.bands)})
             art_metas.append(meta)
         for i in range(0, len(art_ids), MAX_BATCH):
             j = i + MAX_BATCH
@@ -302,7 +303,7 @@ class ChromaStore:
         for i in range(width):
             keys = sorted({b[i] for b in bands if len(b) > i})
             for j in range(0, len(keys), 1000):
-                got = self.articles_col.get(where={f"lsh_{i}": {"$in": keys[j : j + 1000]}}, include=["metadatas"])
+                got = self.articles_col.get(where={band_field(i): {"$in": keys[j : j + 1000]}}, include=["metadatas"])
                 out.update(zip(got["ids"], got["metadatas"]))
         return out
 
