@@ -132,7 +132,7 @@ def test_stdio_server_in_a_subprocess(tmp_path):
     seen: list = []
     out = asyncio.run(run())
     assert out["added"] == {"added": 1, "updated": 0, "unchanged": 0, "folded": 0, "failed": []}
-    assert out["again"] == {"added": 0, "updated": 0, "unchanged": 1, "failed": []}
+    assert out["again"] == {"added": 0, "updated": 0, "unchanged": 1, "folded": 0, "failed": []}
     stored = Assistant(Settings(home=home))
     for article_id, start, end, text in seen:
         assert stored.article(article_id)["body"][start:end] == text
