@@ -132,18 +132,20 @@ def main() -> int:
     snap = a.retriever.snapshot()  # what a fresh process builds before its first answer
     index_s = time.perf_counter() - t0
     stored = {r["id"] for r in a.articles()}
-    indexed = {m["article_id"] for m in snap.lexical.metas}
+    indexed = {m.article_id for m in snap.lexical.metas}
     first_total = watch_s + index_s
     assert len(stored) == rep["added"] + rep["folded"], (len(stored), rep)
     searchable = len(indexed) + rep["folded"]
 
     arts = []
-    for r in a.store.list_articles():
+    for r in a.articles():
         if r.get("folded_into"):
             continue
-        body = a.store.get_article(r["id"])["body"]
+        body = a.article(r["id"])["body"]
         arts.append(Article(title=r["title"], body=body, source=r["source"], url=r["url"] or None,
                             published_at=parse_date(r["published_at"]), author=r["author"], category=r["category"]))
+    # the baseline reaches below the facade on purpose (as bench/ingest.py): the texts the
+    # indexer embeds, encoded by the same model object with nothing else around it
     texts = [a.indexer.embed_text(x, c) for x in arts for c in a.indexer.chunk(x)]
     model = a.embedder.model
     import torch
@@ -153,7 +155,7 @@ def main() -> int:
     t0 = time.perf_counter()
     model.encode(texts, batch_size=a.settings.embed_batch_size, normalize_embeddings=True, show_progress_bar=False)
     raw_s = time.perf_counter() - t0
-    chunks_before = a.store.count_chunks()
+    chunks_before = a.stats().chunks
     print(f"articles {len(stored)} searchable {searchable}  chunks {len(texts)} (store {chunks_before})  home {home}")
     print(f"watch --once {watch_s:7.1f} s + search index in a fresh process {index_s:5.1f} s = {first_total:7.1f} s")
     print(f"raw encode   {raw_s:7.1f} s  ->  raw / (watch to searchable) = {raw_s / first_total:.3f}   (target >= 0.85)")

@@ -35,8 +35,7 @@ def main() -> None:
     home = Path(args.home or tempfile.mkdtemp(prefix="newsqa-bench-"))
     a = Assistant.open(Settings(home=home))
     articles = [article_from_record(r, f"record {i}") for i, r in enumerate(records)]
-    _ = a.embedder.model  # load the model outside the timed part, as the raw run does
-    _ = a.indexer.counter
+    a.load_model()  # outside the timed part, as the raw run does
 
     t0 = time.perf_counter()
     report = a.add_articles(articles)
@@ -45,6 +44,8 @@ def main() -> None:
     if report.added == 0:
         sys.exit(f"nothing added: {home} already holds this corpus; use a fresh --home")
 
+    # the baseline reaches below the facade on purpose: the very texts the indexer embedded,
+    # encoded by the same model object with nothing else around it
     texts = [a.indexer.embed_text(x, c) for x in articles for c in a.indexer.chunk(x)]
     tokens = sum(a.indexer.counter.count_many(texts))
     model = a.embedder.model

@@ -39,7 +39,8 @@ def main() -> None:
     own = [json.loads(line)["question"] for line in (ROOT / "tests/data/questions.jsonl").read_text().splitlines()]
     for q in queries[:10]:  # warm-up: model, lexical index, Chroma caches
         a.ask(q)
-    print(f"corpus: {len(a.store.versions())} articles, {a.store.count_chunks()} chunks")
+    stats = a.stats()
+    print(f"corpus: {stats.articles} articles, {stats.chunks} chunks")
     for name, fn, qs in [("search", lambda q: a.search(q, 10), queries), ("ask", lambda q: a.ask(q), queries),
                          ("ask (short questions)", lambda q: a.ask(q), own * 4)]:
         times = []

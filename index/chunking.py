@@ -29,19 +29,9 @@ class Chunk:
     end: int
     text: str
     tokens: int
-    sentences: tuple[Span, ...] = ()  # sentence spans relative to ``start``
-
-    def sentence_field(self) -> str:
-        """Sentence boundaries, compactly, for the store ("s-e,s-e,..."), so the
-        answerer never re-splits text on the query path."""
-        return ",".join(f"{s}-{e}" for s, e in self.sentences)
-
-
-def parse_sentence_field(field: str, length: int) -> list[Span]:
-    """The stored sentence bounds back as spans; one span over the whole chunk
-    (``length`` characters) when none were stored."""
-    spans = [(int(a), int(b)) for a, _, b in (part.partition("-") for part in field.split(",") if "-" in part)]
-    return spans or [(0, length)]
+    # sentence spans relative to ``start``: stored with the chunk (index.records), so the
+    # answerer never re-splits text on the query path
+    sentences: tuple[Span, ...] = ()
 
 
 class TokenCounter:

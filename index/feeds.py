@@ -40,7 +40,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .article import Article, canonical_url
-from .fetch import FEED_TYPES, FetchError, Fetcher, Policy, Robots, article_from_page, clean_url
+from .fetch import FEED_TYPES, Fetcher, FetchError, Policy, Robots, article_from_page, clean_url
 from .ingest import IngestReport
 from .loaders import Failure, Loaded, LoadError, article_from_record
 from .settings import Settings

@@ -13,7 +13,7 @@ and costs no embedding.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,10 +54,34 @@ class IngestReport:
         return not self.failed
 
     def to_dict(self) -> dict[str, Any]:
+        """The public form (CLI ``--json``, REST). ``article_ids`` and ``chunks`` stay in
+        the process: a report of a large ingestion would otherwise list every id."""
         return {
             "added": self.added, "updated": self.updated, "unchanged": self.unchanged, "folded": self.folded,
             "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> IngestReport:
+        """The inverse of ``to_dict`` (a report received from a running app)."""
+        return cls(int(d["added"]), int(d["updated"]), int(d["unchanged"]),
+                   [Failure(f["source"], f["reason"]) for f in d.get("failed", [])], folded=int(d.get("folded", 0)))
+
+
+def embed_groups(todo: Sequence[tuple[Article, list[Chunk], bool]], group_chunks: int
+                 ) -> Iterator[list[tuple[Article, list[Chunk], bool]]]:
+    """Consecutive articles in groups of at least ``group_chunks`` chunks (the last
+    group may be smaller): each group is embedded in one call and committed at once."""
+    group: list[tuple[Article, list[Chunk], bool]] = []
+    size = 0
+    for item in todo:
+        group.append(item)
+        size += len(item[1])
+        if size >= group_chunks:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
 
 
 @dataclass
@@ -119,7 +143,7 @@ class Indexer:
             key = source_key(a.source)
             match = None
             if sig is not None:
-                def allowed(sid: str) -> bool:
+                def allowed(sid: str, a: Article = a, key: str = key) -> bool:
                     if sid == a.id:
                         return False
                     if sid in near:
@@ -211,16 +235,8 @@ class Indexer:
         done = 0
         if progress:
             progress(0, total)
-        group: list[tuple[Article, list[Chunk], bool]] = []
-        size = 0
-        for item in todo + [None]:  # type: ignore[list-item]
-            if item is not None:
-                group.append(item)
-                size += len(item[1])
-                if size < EMBED_GROUP:
-                    continue
-            if not group:
-                break
+        for group in embed_groups(todo, EMBED_GROUP):
+            size = sum(len(chunks) for _, chunks, _ in group)
             vecs, sentence_vecs = self.embed([(a, chunks) for a, chunks, _ in group])
             writes, offset = [], 0
             for a, chunks, _ in group:
@@ -231,7 +247,7 @@ class Indexer:
                     a, chunks, vecs[offset:end], sentence_vecs[offset:end], signature=sig.encode() if sig else "",
                     bands=sig.bands(*self.lsh_params) if sig else [], carriers=carriers))
                 offset = end
-            self.store.write(writes)
+            self.store.write(writes)  # one commit per group: an interrupted run keeps what it finished
             for _, _, existed in group:
                 if existed:
                     report.updated += 1
@@ -241,7 +257,6 @@ class Indexer:
             done += size
             if progress:
                 progress(done, total)
-            group, size = [], 0
 
         for story_id, old_id in plan.unfolded:
             self.store.remove_carrier(story_id, old_id)

@@ -31,10 +31,12 @@ from typing import Any
 
 import numpy as np
 
+from . import vectors
 from .article import Article
 from .chunking import Chunk
-from . import vectors
+from .dedup import band_field
 from .errors import StoreError
+from .records import ChunkMeta, format_spans
 from .settings import Settings
 
 MAX_BATCH = 5000  # Chroma takes at most 5,461 records per call
@@ -228,16 +230,12 @@ class ChromaStore:
                 ids.append(chunk_id(aid, version, c.index))
                 docs.append(c.text)
                 vecs.append(v)
-                metas.append(
-                    {
-                        "article_id": aid, "version": version, "chunk": c.index, "start": c.start, "end": c.end,
-                        "title": a.title, "source": a.source, "source_key": source_key(a.source),
-                        "source_keys": carrier_keys(a.source, w.carriers),
-                        "published_ts": a.published_ts, "header": a.header(),
-                        "sentences": c.sentence_field(),
-                        vectors.FIELD: vectors.pack(sv) if sv is not None else "",
-                    }
-                )
+                metas.append(ChunkMeta(
+                    article_id=aid, version=version, chunk=c.index, start=c.start, end=c.end, title=a.title,
+                    source=a.source, source_key=source_key(a.source), source_keys=tuple(carrier_keys(a.source, w.carriers)),
+                    published_ts=a.published_ts, header=a.header(), sentence_field=format_spans(c.sentences),
+                    sentence_vectors=vectors.pack(sv) if sv is not None else "",
+                ).to_dict())
         for i in range(0, len(ids), MAX_BATCH):
             j = i + MAX_BATCH
             self.chunks.upsert(ids=ids[i:j], documents=docs[i:j], metadatas=metas[i:j], embeddings=np.asarray(vecs[i:j]))
@@ -256,7 +254,7 @@ class ChromaStore:
                 "folded_into": "", "carriers": json.dumps(w.carriers, ensure_ascii=False),
                 "source_keys": carrier_keys(a.source, w.carriers), "minhash": w.signature,
             }
-            meta.update({f"lsh_{i}": key for i, key in enumerate(w.bands)})
+            meta.update({band_field(i): key for i, key in enumerate(w.bands)})
             art_metas.append(meta)
         for i in range(0, len(art_ids), MAX_BATCH):
             j = i + MAX_BATCH
@@ -305,7 +303,7 @@ class ChromaStore:
         for i in range(width):
             keys = sorted({b[i] for b in bands if len(b) > i})
             for j in range(0, len(keys), 1000):
-                got = self.articles_col.get(where={f"lsh_{i}": {"$in": keys[j : j + 1000]}}, include=["metadatas"])
+                got = self.articles_col.get(where={band_field(i): {"$in": keys[j : j + 1000]}}, include=["metadatas"])
                 out.update(zip(got["ids"], got["metadatas"]))
         return out
 

@@ -10,9 +10,9 @@ Errors: every one newsqa raises is a ``NewsqaError`` (the family is listed in qa
 from .assistant import Assistant
 from .errors import BadRequest, LoadError, NewsqaError, NotFound, SettingsError, StoreError, Unavailable
 from .llm import LLMError
-from .schema import Answer, ArticleRef, Citation, Filters, Passage, Stats
+from .schema import Answer, ArticleInfo, ArticleRef, ArticleText, Citation, Filters, Passage, Stats
 
 __all__ = [
-    "Answer", "ArticleRef", "Assistant", "BadRequest", "Citation", "Filters", "LLMError", "LoadError", "NewsqaError", "NotFound",
+    "Answer", "ArticleInfo", "ArticleRef", "ArticleText", "Assistant", "BadRequest", "Citation", "Filters", "LLMError", "LoadError", "NewsqaError", "NotFound",
     "Passage", "SettingsError", "Stats", "StoreError", "Unavailable",
 ]

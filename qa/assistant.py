@@ -12,7 +12,7 @@ from index.embedding import Embedder
 
 from .errors import BadRequest, NotFound
 from .history import normalise_history
-from .schema import Answer, Filters, Passage, Stats
+from .schema import Answer, ArticleInfo, ArticleText, Filters, Passage, Stats
 
 History = Sequence[Any]  # questions, (question, answer) pairs or chat messages: see qa.history
 
@@ -122,19 +122,19 @@ class Assistant:
         """Poll the feeds every ``every_minutes`` (default ``NEWSQA_WATCH_EVERY``) until ``stop`` is set."""
         self.watcher.run(every_minutes, stop, progress)
 
-    def articles(self) -> list[dict[str, Any]]:
-        """Stored articles (id, title, source, url, published_at, author, chunks, folded_into: the
-        story this wire copy was folded into, or ""), newest first."""
+    def articles(self) -> list[ArticleInfo]:
+        """Stored articles, newest first (a wire copy's ``folded_into`` names the story
+        it was folded into)."""
         rows = self.store.list_articles()
         rows.sort(key=lambda r: (r.get("published_ts", 0), r.get("title", "")), reverse=True)
-        keep = ("id", "title", "source", "url", "published_at", "author", "category", "chunks", "folded_into")
-        return [{k: r.get(k, "") for k in keep} for r in rows]
+        return [ArticleInfo.from_record(r) for r in rows]
 
-    def article(self, article_id: str) -> dict[str, Any]:
+    def article(self, article_id: str) -> ArticleText:
+        """One stored article with its body."""
         got = self.store.get_article(article_id)
         if got is None:
             raise NotFound(f"no article with id {article_id!r}")
-        return got
+        return ArticleText.from_record(got)
 
     def delete(self, article_id: str) -> None:
         with self._write_lock:
@@ -156,6 +156,12 @@ class Assistant:
         """Build (or load) the lexical index now rather than at the first question."""
         self.retriever.snapshot()
 
+    def load_model(self) -> None:
+        """Load the embedding model and its tokenizer now (e.g. in a thread while feeds
+        are fetched) rather than at the first article or question."""
+        _ = self.embedder.model
+        _ = self.indexer.counter
+
     def with_settings(self, **overrides: Any) -> Assistant:
         """Another Assistant on the same store and loaded model, with some settings
         changed (e.g. another LLM): for comparisons and tests."""
@@ -175,8 +181,8 @@ class Assistant:
         """The extractive answerer, or the LLM writer (which falls back to it) when
         ``NEWSQA_LLM`` names one."""
         if self._answerer is None:
-            from .reader import Answerer
             from .llm import make_chat_model
+            from .reader import Answerer
 
             extractive = Answerer(self.retriever)
             model = make_chat_model(self.settings)
@@ -219,6 +225,12 @@ class Assistant:
         if not isinstance(k, int) or not 1 <= k <= 100:
             raise BadRequest("k must be between 1 and 100")
         return self.retriever.search(self.check_question(query), k, parse_filters(filters))
+
+    def retrieve(self, query: str, k: int = 10, filters: Filters | None = None, config=None) -> list[Passage]:
+        """The retrieval stage alone, the query taken as given and ``config`` (a
+        ``qa.retrieval.RetrievalConfig``, e.g. one of its ``MODES``) choosing how: for
+        evaluations that compare retrieval modes. Users' questions go through ``search``."""
+        return self.retriever.search(query, k, filters, config)
 
     def ask(self, question: str, history: History | None = None, filters: Filters | dict | None = None) -> Answer:
         """A short answer whose every sentence is cited, or a refusal."""

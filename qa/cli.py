@@ -77,7 +77,7 @@ def cmd_add(args) -> int:
 def cmd_list(args) -> int:
     rows = _assistant().articles()
     if args.json:
-        _print_json(rows)
+        _print_json([r.to_dict() for r in rows])
         return 0
     for r in rows:
         day = (r["published_at"] or "")[:10] or "----------"
@@ -235,8 +235,7 @@ def cmd_watch(args) -> int:
     a = _assistant()
     if not a.feeds():
         return _fail("no feeds followed yet; add one with `newsqa feeds add URL`")
-    if hasattr(a, "embedder"):  # load the model while the first poll fetches pages, not after
-        threading.Thread(target=lambda: (a.embedder.model, a.indexer.counter), daemon=True).start()
+    threading.Thread(target=a.load_model, daemon=True).start()  # while the first poll fetches pages, not after
     if args.once:
         reports = a.poll_feeds(progress=lambda r: _show_poll(r, args.json))
         return 1 if any(r.status == "failed" for r in reports) else 0

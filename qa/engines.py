@@ -39,6 +39,7 @@ from llama_index.core.schema import (
     TextNode,
 )
 
+from .history import normalise_history
 from .schema import Answer, ArticleRef, Citation, Filters, Passage
 
 if TYPE_CHECKING:
@@ -225,22 +226,9 @@ class NewsEmbedding(BaseEmbedding):
 def history_pairs(messages: Sequence[ChatMessage | dict]) -> list[str | tuple[str, str]]:
     """Chat turns as ``Assistant.ask`` history: each user message with the assistant's
     reply that followed it, as (question, answer); a question left without a reply
-    stays a plain string. System and tool messages are not questions."""
-    out: list[str | tuple[str, str]] = []
-    pending: str | None = None
-    for m in messages:
-        role, content = (m.get("role"), m.get("content")) if isinstance(m, dict) else (m.role.value, m.content)
-        content = content if isinstance(content, str) else ""
-        if role == "user":
-            if pending is not None:
-                out.append(pending)
-            pending = content
-        elif role == "assistant" and pending is not None:
-            out.append((pending, content))
-            pending = None
-    if pending is not None:
-        out.append(pending)
-    return out
+    stays a plain string. System and tool messages are not questions. (The one rule
+    for every door: qa.history.)"""
+    return normalise_history(messages)
 
 
 def shown_text(items: Iterator[str | Answer]) -> Iterator[str | Answer]:

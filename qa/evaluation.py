@@ -49,7 +49,7 @@ def multihop(assistant, queries: list[dict[str, Any]], mode: str = "hybrid", pro
     qs = [q for q in queries if q.get("question_type") != "null_query" and q.get("evidence_list")]
     for i, q in enumerate(qs):
         t0 = time.perf_counter()
-        passages = assistant.retriever.search(q["query"], 10, None, cfg)
+        passages = assistant.retrieve(q["query"], 10, None, cfg)
         latencies.append(time.perf_counter() - t0)
         m = score_ranking([p.text for p in passages], [e["fact"] for e in q["evidence_list"]])
         per_type[q["question_type"]].append(m)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
 from typing import Any
 
 from pydantic import ValidationError
@@ -10,6 +9,7 @@ from pydantic import ValidationError
 from index.store import source_key
 
 from .errors import BadRequest, validation_message
+from .query import DayRange
 from .schema import Filters
 
 
@@ -28,8 +28,10 @@ def parse_filters(raw: Filters | dict[str, Any] | None) -> Filters:
 
 
 def day_bounds(f: Filters) -> tuple[int | None, int | None]:
-    lo = int(datetime.combine(f.since, time.min, timezone.utc).timestamp()) if f.since else None
-    hi = int(datetime.combine(f.until, time.max, timezone.utc).timestamp()) if f.until else None
+    """Epoch seconds from the start of ``since`` to the end of ``until`` (UTC days), as
+    the question analysis reads a day it names (qa.query.DayRange)."""
+    lo = DayRange(f.since, f.since).bounds()[0] if f.since else None
+    hi = DayRange(f.until, f.until).bounds()[1] if f.until else None
     return lo, hi
 
 

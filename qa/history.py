@@ -32,6 +32,7 @@ def _message(item: Any) -> tuple[str, str] | None:
     if isinstance(item, Mapping) and "role" in item:
         return str(item["role"]), message_text(item.get("content"))
     role = getattr(item, "role", None)
+    role = getattr(role, "value", role)  # llama-index's MessageRole is an enum of strings
     if isinstance(role, str):
         return role, message_text(getattr(item, "content", ""))
     return None

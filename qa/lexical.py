@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from index import vectors
-from index.chunking import parse_sentence_field
+from index.records import ChunkMeta
 
 
 def _stopwords() -> list[str]:
@@ -36,7 +36,7 @@ class LexicalIndex:
     generation: str
     ids: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
-    metas: list[dict[str, Any]] = field(default_factory=list)
+    metas: list[ChunkMeta] = field(default_factory=list)  # without their sentence vectors (see below)
     source_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     timestamps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _bm25: Any = None
@@ -49,8 +49,8 @@ class LexicalIndex:
 
     def _derive(self) -> None:
         """Per-chunk arrays for filtering and steering, read off the metadata."""
-        self.source_keys = np.array([m.get("source_key", "") for m in self.metas], dtype=object)
-        self.timestamps = np.array([m.get("published_ts", 0) for m in self.metas], dtype=np.int64)
+        self.source_keys = np.array([m.source_key for m in self.metas], dtype=object)
+        self.timestamps = np.array([m.published_ts for m in self.metas], dtype=np.int64)
         self._stem = _stemmer()
 
     @classmethod
@@ -60,18 +60,19 @@ class LexicalIndex:
         idx = cls(generation)
         idx.ids = [r[0] for r in rows]
         idx.texts = [r[1] for r in rows]
-        packed = [r[2].get(vectors.FIELD, "") for r in rows]
-        idx.metas = [{k: v for k, v in r[2].items() if k != vectors.FIELD} for r in rows]
+        metas = [ChunkMeta.from_dict(r[2]) for r in rows]
+        packed = [m.sentence_vectors for m in metas]
+        idx.metas = [m.without_vectors() for m in metas]
         idx._derive()
         if rows:
-            corpus = [f"{m.get('header', '')}\n{t}" for t, m in zip(idx.texts, idx.metas)]
+            corpus = [f"{m.header}\n{t}" for t, m in zip(idx.texts, idx.metas)]
             tokens = bm25s.tokenize(corpus, stopwords=_stopwords(), stemmer=idx._stem, show_progress=False)
             idx._bm25 = bm25s.BM25()
             idx._bm25.index(tokens, show_progress=False)
             sentences, offsets = [], []
             for text, meta in zip(idx.texts, idx.metas):
                 offsets.append(len(sentences))
-                spans = parse_sentence_field(meta.get("sentences", ""), len(text))
+                spans = meta.sentence_spans(len(text))
                 sentences.extend(text[a:b] for a, b in spans)
             idx._sent_offsets = np.asarray(offsets, dtype=np.int64)
             idx.sentence_vectors = _sentence_matrix(packed, offsets, len(sentences))
@@ -85,7 +86,7 @@ class LexicalIndex:
         JSON and bm25s's own array files, no pickle."""
         folder.mkdir(parents=True)
         with open(folder / "chunks.json", "w", encoding="utf-8") as f:
-            json.dump({"ids": self.ids, "texts": self.texts, "metas": self.metas}, f)
+            json.dump({"ids": self.ids, "texts": self.texts, "metas": [m.to_dict() for m in self.metas]}, f)
         if self._bm25 is not None:
             self._bm25.save(str(folder / "chunks"), show_progress=False)
             self._sent_bm25.save(str(folder / "sentences"), show_progress=False)
@@ -100,7 +101,7 @@ class LexicalIndex:
 
         with open(folder / "chunks.json", encoding="utf-8") as f:
             data = json.load(f)
-        idx = cls(generation, data["ids"], data["texts"], data["metas"])
+        idx = cls(generation, data["ids"], data["texts"], [ChunkMeta.from_dict(m) for m in data["metas"]])
         idx._derive()
         if idx.ids:
             idx._bm25 = bm25s.BM25.load(str(folder / "chunks"), mmap=True, show_progress=False)

@@ -253,7 +253,7 @@ class HybridRetriever:
                 score += cfg.sentence_weight * sent / top_sent
 
         if prefer and prefer_boost:
-            score += prefer_boost * np.array([lex.metas[int(i)]["article_id"] in prefer for i in idx])
+            score += prefer_boost * np.array([lex.metas[int(i)].article_id in prefer for i in idx])
         groups: list[np.ndarray] = []
         if cfg.steer:
             keys = lex.source_keys[idx]
@@ -293,9 +293,9 @@ class HybridRetriever:
     def _passage(self, snap: Snapshot, pos: int, score: float) -> Passage:
         lex = snap.lexical
         meta = lex.metas[pos]
-        aid = meta["article_id"]
-        art = snap.articles.get(aid, {})
+        aid = meta.article_id
+        art = snap.articles.get(aid) or {"title": meta.title, "source": meta.source}
         return Passage(
-            text=lex.texts[pos], score=score, start=int(meta["start"]), end=int(meta["end"]),
-            article=ArticleRef.from_meta(aid, art or meta), chunk_id=lex.ids[pos],
+            text=lex.texts[pos], score=score, start=meta.start, end=meta.end,
+            article=ArticleRef.from_meta(aid, art), chunk_id=lex.ids[pos],
         )

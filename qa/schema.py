@@ -9,11 +9,15 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from index.article import parse_date
+
 REFUSAL = "I can't answer that from the articles I have."
 
 
 @dataclass(frozen=True)
 class ArticleRef:
+    """The article a passage or citation comes from."""
+
     id: str
     title: str
     source: str = ""
@@ -39,6 +43,16 @@ class ArticleRef:
             also_carried_by=tuple({k: str(c.get(k, "")) for k in keep} for c in carriers if isinstance(c, dict)),
         )
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "source": self.source, "url": self.url,
+                "published_at": self.published_at, "author": self.author,
+                "also_carried_by": [dict(c) for c in self.also_carried_by]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ArticleRef:
+        return cls(d["id"], d.get("title", ""), d.get("source", ""), d.get("url", ""), d.get("published_at", ""),
+                   d.get("author", ""), tuple(dict(c) for c in d.get("also_carried_by") or ()))
+
 
 @dataclass
 class Passage:
@@ -52,21 +66,22 @@ class Passage:
     chunk_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "text": self.text, "score": round(self.score, 6), "start": self.start, "end": self.end,
-            "article": asdict(self.article),
-        }
+        return {"text": self.text, "score": self.score, "start": self.start, "end": self.end,
+                "article": self.article.to_dict(), "chunk_id": self.chunk_id}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Passage:
-        art = dict(d["article"])
-        art["also_carried_by"] = tuple(art.get("also_carried_by") or ())
-        return cls(d["text"], float(d["score"]), int(d["start"]), int(d["end"]), ArticleRef(**art))
+        return cls(d["text"], float(d["score"]), int(d["start"]), int(d["end"]), ArticleRef.from_dict(d["article"]),
+                   d.get("chunk_id", ""))
 
 
 @dataclass
 class Citation:
-    """``quote == article body[start:end]``; ``passage`` is the chunk it lies in."""
+    """``quote == article body[start:end]``; ``passage`` is the chunk it lies in.
+
+    Its JSON is flat (the article's fields beside the quote: what the REST API, the CLI
+    and the OpenAI door show), and carries the passage's own offsets, score and chunk id
+    so that ``from_dict`` rebuilds exactly the same citation."""
 
     n: int
     passage: Passage
@@ -75,12 +90,23 @@ class Citation:
     end: int
 
     def to_dict(self) -> dict[str, Any]:
-        a = self.passage.article
+        p, a = self.passage, self.passage.article
         return {
             "n": self.n, "article_id": a.id, "title": a.title, "source": a.source, "url": a.url,
-            "published_at": a.published_at, "passage": self.passage.text, "quote": self.quote,
+            "published_at": a.published_at, "author": a.author, "passage": p.text, "quote": self.quote,
             "start": self.start, "end": self.end, "also_carried_by": [dict(c) for c in a.also_carried_by],
+            "passage_start": p.start, "passage_end": p.end, "passage_score": p.score, "chunk_id": p.chunk_id,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Citation:
+        ref = ArticleRef(d["article_id"], d.get("title", ""), d.get("source", ""), d.get("url", ""),
+                         d.get("published_at", ""), d.get("author", ""),
+                         tuple(dict(c) for c in d.get("also_carried_by") or ()))
+        start = int(d["passage_start"])
+        end = int(d.get("passage_end", start + len(d["passage"])))
+        passage = Passage(d["passage"], float(d.get("passage_score", 0.0)), start, end, ref, d.get("chunk_id", ""))
+        return cls(int(d["n"]), passage, d["quote"], int(d["start"]), int(d["end"]))
 
 
 @dataclass
@@ -92,18 +118,6 @@ class Answer:
     note: str = ""  # e.g. why an LLM answer fell back to the extractive one
     unsupported: list[str] = field(default_factory=list)  # LLM sentences left out: no passage supports them
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Answer:
-        """The REST API's JSON back into an Answer (used by the CLI when an app owns the store)."""
-        cites = []
-        for c in d.get("citations", []):
-            ref = ArticleRef(c["article_id"], c["title"], c["source"], c["url"], c["published_at"],
-                             also_carried_by=tuple(c.get("also_carried_by") or ()))
-            passage_start = c["start"] - c["passage"].find(c["quote"]) if c["quote"] in c["passage"] else c["start"]
-            p = Passage(c["passage"], 0.0, passage_start, passage_start + len(c["passage"]), ref)
-            cites.append(Citation(c["n"], p, c["quote"], c["start"], c["end"]))
-        return cls(d["answer"], bool(d["refused"]), cites, d.get("question", ""), d.get("note", ""), list(d.get("unsupported", [])))
-
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "answer": self.text, "refused": self.refused, "citations": [c.to_dict() for c in self.citations],
@@ -114,6 +128,72 @@ class Answer:
         if self.unsupported:
             out["unsupported"] = self.unsupported
         return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Answer:
+        """The inverse of ``to_dict`` (the CLI reads the REST API's answers with it when an app owns the store)."""
+        return cls(d["answer"], bool(d["refused"]), [Citation.from_dict(c) for c in d.get("citations", [])],
+                   d.get("question", ""), d.get("note", ""), list(d.get("unsupported", [])))
+
+
+class _ReadsLikeADict:
+    """Mapping-style reads (``row["title"]``, ``row.get("url")``) of a record's fields.
+
+    ``Assistant.articles()`` returned dicts before it returned records; this keeps code
+    written against the dicts working while it moves to attributes. New code should use
+    the attributes."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.__dataclass_fields__:  # type: ignore[attr-defined]
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default) if key in self.__dataclass_fields__ else default  # type: ignore[attr-defined]
+
+    def keys(self) -> list[str]:
+        return list(self.__dataclass_fields__)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ArticleInfo(_ReadsLikeADict):
+    """A stored article as ``Assistant.articles()`` lists it (no body)."""
+
+    id: str
+    title: str = ""
+    source: str = ""
+    url: str = ""
+    published_at: str = ""
+    author: str = ""
+    category: str = ""
+    chunks: int = 0  # 0 for a wire copy folded into another outlet's story
+    folded_into: str = ""  # for a wire copy, the id of the story it was folded into
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> ArticleInfo:
+        """From the store's article record (``ChromaStore.list_articles``)."""
+        return cls(str(row["id"]), str(row.get("title") or ""), str(row.get("source") or ""), str(row.get("url") or ""),
+                   str(row.get("published_at") or ""), str(row.get("author") or ""), str(row.get("category") or ""),
+                   int(row.get("chunks") or 0), str(row.get("folded_into") or ""))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ArticleInfo:
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+@dataclass(frozen=True)
+class ArticleText(ArticleInfo):
+    """A stored article with its body (``Assistant.article(id)``): citations are offsets into ``body``."""
+
+    body: str = ""
+
+    @classmethod
+    def from_record(cls, row: dict[str, Any]) -> ArticleText:
+        info = ArticleInfo.from_record(row)
+        return cls(**asdict(info), body=str(row.get("body") or ""))
 
 
 @dataclass
@@ -175,11 +255,9 @@ class Filters(BaseModel):
         if isinstance(v, date):
             return v
         if isinstance(v, str):
-            text = v.strip()
-            try:
-                return datetime.fromisoformat(text[:10]).date() if len(text) >= 10 else date.fromisoformat(text)
-            except ValueError:
-                pass
+            parsed = parse_date(v)  # the one reading of dates (index.article): its own day, not UTC's
+            if parsed is not None:
+                return parsed.date()
         raise ValueError(f"{info.field_name} must be a date like 2023-11-27, got {str(v)[:40]!r}")
 
     @model_validator(mode="after")

@@ -1,6 +1,7 @@
 """Shared fixtures: the real bundled embedding model (loaded once per session) and real
 Chroma stores in temporary directories. Nothing here is mocked. Plain helpers (ports,
-starting the app, the small corpus) are in tests/helpers.py."""
+starting the app, the small corpus, shared checks) are in tests/helpers.py; test
+modules import from there, never from here."""
 
 from __future__ import annotations
 
@@ -13,22 +14,37 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-from index import Settings  # noqa: E402
-from index.embedding import Embedder  # noqa: E402
-from qa import Assistant  # noqa: E402
-from tests.helpers import (  # noqa: E402,F401 - re-exported for the test modules that import them from here
-    CORPUS,
-    DATA,
-    MULTIHOP,
-    MULTIHOP_PICK,
-    ROOT,
-    free_port,
-    multihop_records,
-    start_chroma,
-    stop,
-    unique_collection,
-    wait_until_up,
-)
+from index import Settings
+from index.embedding import Embedder
+from qa import Assistant
+from tests.helpers import CORPUS, multihop_records, start_chroma, stop, unique_collection
+
+TIERS = ("unit", "integration", "slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test belongs to a tier (pyproject's markers): a module without
+    ``pytestmark`` fails collection rather than slipping into none. ``slow`` may be
+    added to an integration test; ``unit`` stands alone, so ``-m unit`` stays pure."""
+    for item in items:
+        tiers = {m.name for m in item.iter_markers() if m.name in TIERS}
+        if not tiers or ("unit" in tiers and len(tiers) > 1):
+            raise pytest.UsageError(f"{item.nodeid}: mark it unit, integration or slow (has {sorted(tiers)})")
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_stay_off_the_network(request, monkeypatch):
+    """A unit test that opens a connection (even to loopback) fails: that tier promises
+    no network and no server."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+    import socket
+
+    def refuse(self, address, *args, **kwargs):
+        raise AssertionError(f"a unit test connected to {address!r}; mark it integration")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +89,7 @@ def news(request, tmp_path_factory, embedder) -> Assistant:
     a = Assistant(settings, embedder=embedder)
     report = a.add([CORPUS])
     assert report.added >= 1 and not report.failed
-    report = a.add_articles(multihop_records())
-    assert report.added == len(MULTIHOP_PICK)
+    records = multihop_records()
+    report = a.add_articles(records)
+    assert report.added == len(records)
     return a

@@ -1,25 +1,70 @@
-"""Helpers shared by the tests (and the bench scripts): ports, waiting for a server,
-starting the app as a process, the small test corpus. Fixtures live in conftest.py."""
+"""Helpers shared by the tests (and a few bench scripts): the small test corpus, ports,
+waiting for a condition, starting the app or a Chroma server, killing a process at a
+chosen store write, and the checks several test modules make of an answer or a store.
+
+Fixtures live in conftest.py; test modules import helpers from here only (never from
+conftest or from another test module). Everything the tests read lies in tests/data,
+so a fresh clone runs them all without ../shared.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
-MULTIHOP = Path(os.environ.get("NEWSQA_SHARED", ROOT.parent / "shared")) / "data/multihop-rag/corpus.json"
-# a few MultiHop-RAG articles (by index in corpus.json) for the small test corpus
-MULTIHOP_PICK = (160, 360, 560)
+# three MultiHop-RAG articles (corpus.json indices 160, 360, 560), vendored with their
+# ODC-BY attribution in tests/data/multihop/README.md
+MULTIHOP = DATA / "multihop" / "articles.json"
+INVENTED = DATA / "articles"
+KILLPOINT = Path(__file__).resolve().parent / "killpoint.py"
+# Debian's Chromium for the browser tests (skipped, with that reason, where it is missing)
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+T = TypeVar("T")
+
+
+# -- the small test corpus ---------------------------------------------------------------
+def multihop_records() -> list[dict]:
+    """The three vendored MultiHop-RAG articles, as the data set publishes them."""
+    return json.loads(MULTIHOP.read_text("utf-8"))
+
+
+def invented_records() -> list[dict]:
+    """The ten invented articles of tests/data/articles (fictional, written for the reader)."""
+    return [json.loads(p.read_text("utf-8")) for p in sorted(INVENTED.glob("*.json"))]
+
+
+# -- waiting -----------------------------------------------------------------------------
+def wait_for(check: Callable[[], T], timeout: float, what: str, every: float = 0.1,
+             proc: subprocess.Popen | None = None) -> T:
+    """Call ``check`` until it returns something true and return that; raise
+    ``AssertionError`` naming ``what`` if ``timeout`` seconds pass or ``proc`` exits first.
+    The one polling loop of the tests: a condition, never a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = check()
+        if got:
+            return got
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"{what}: {proc.args[0]} exited with {proc.returncode} first")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f} s")
+        time.sleep(every)
 
 
 def free_port() -> int:
@@ -33,29 +78,30 @@ def wait_until_up(url: str, timeout: float = 180, proc: subprocess.Popen | None 
                   auth: tuple[str, str] | None = None, ok: Callable[[httpx.Response], bool] | None = None) -> None:
     """Poll ``url`` until it answers 200 (or ``ok(response)``); raise if ``proc`` exits
     first or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def up() -> bool:
         try:
             r = httpx.get(url, timeout=2, auth=auth)
-            if ok(r) if ok else r.status_code == 200:
-                return
         except httpx.HTTPError:
-            pass
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode} before {url} answered")
-        time.sleep(0.25)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+            return False
+        return ok(r) if ok else r.status_code == 200
+
+    try:
+        wait_for(up, timeout, f"{url} answering", every=0.25, proc=proc)
+    except AssertionError as exc:
+        raise RuntimeError(str(exc)) from None
 
 
-def start_app(home: Path, log: Path | None = None, **env_extra: str) -> tuple[str, subprocess.Popen]:
-    """``python app.py`` on a free port with NEWSQA_HOME=home, once it answers /api/health
-    (with NEWSQA_AUTH's login if given); returns (base URL, process). Its output goes to
-    ``log`` (default home/server.log), shown if it fails to start."""
+def start_app(home: Path, log: Path | None = None, args: Sequence[str] = (), **env_extra: str
+              ) -> tuple[str, subprocess.Popen]:
+    """``python app.py`` (plus ``args``) on a free port with NEWSQA_HOME=home, once it
+    answers /api/health (with NEWSQA_AUTH's login if given); returns (base URL, process).
+    Its output goes to ``log`` (default home/server.log), shown if it fails to start."""
     port = free_port()
     env = dict(os.environ, NEWSQA_HOME=str(home), **env_extra)
     log = log or home / "server.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], env=env,
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), *args], env=env,
                                 stdout=out, stderr=out, cwd=home)
     base = f"http://127.0.0.1:{port}"
     auth = tuple(env_extra["NEWSQA_AUTH"].split(":", 1)) if "NEWSQA_AUTH" in env_extra else None
@@ -94,14 +140,104 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def multihop_records(pick=MULTIHOP_PICK) -> list[dict]:
-    import pytest
+@contextlib.contextmanager
+def serve_app(assistant, settings=None) -> Iterator[str]:
+    """The real web app (``qa.web.server.create_app``: REST, /v1, /mcp, Gradio) served by
+    uvicorn on loopback inside the test process, so it shares the loaded model and store.
+    Yields the base URL; stops it (lifespan shutdown included) after."""
+    import threading
 
-    if not MULTIHOP.exists():
-        pytest.skip(f"MultiHop-RAG data not found at {MULTIHOP} (set NEWSQA_SHARED)")
-    records = json.loads(MULTIHOP.read_text("utf-8"))
-    return [records[i] for i in pick]
+    import uvicorn
+
+    from qa.web.server import create_app
+
+    app = create_app(assistant, settings or assistant.settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started or not thread.is_alive(), 60, "the app starting", every=0.05)
+    assert server.started, "the app did not start"
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
 
 
 def unique_collection(prefix: str = "t") -> str:
     return f"{prefix}{os.getpid()}x{time.time_ns() % 10**10}"
+
+
+# -- crashing at a chosen write ----------------------------------------------------------
+def run_until_write(cli_args: Sequence[str], env: dict[str, str], collection: str, nth: int,
+                    embed_group: int | None = None, timeout: float = 600) -> subprocess.Popen:
+    """Run ``newsqa CLI_ARGS`` (tests/killpoint.py) until its ``nth`` Chroma upsert into
+    the ``collection`` ("chunks" or "articles") has returned, then SIGKILL it while it
+    waits there: the kill lands at a known point of the write path, not after a guessed
+    sleep. ``embed_group`` makes the ingestion commit every that many chunks. Returns the
+    killed process; raises if the run ends without reaching that write."""
+    import signal
+    import threading
+
+    cmd = [sys.executable, str(KILLPOINT), collection, str(nth), str(embed_group or 0), *cli_args]
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    watchdog = threading.Timer(timeout, proc.kill)  # a run that hangs fails instead of hanging the suite
+    watchdog.start()
+    seen = []
+    assert proc.stderr is not None
+    try:
+        for line in proc.stderr:  # blocks until the child writes; the marker ends a line
+            seen.append(line)
+            if "newsqa-killpoint reached" in line:
+                break
+        else:
+            proc.wait(timeout=30)
+            raise AssertionError(f"the run ended ({proc.returncode}) before upsert {nth} into {collection}:\n"
+                                 + "".join(seen)[-3000:])
+    finally:
+        watchdog.cancel()
+    assert proc.poll() is None, "the run was not held at its write"
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    proc.stdin.close()
+    proc.stderr.close()
+    return proc
+
+
+# -- checks several modules make ---------------------------------------------------------
+def check_citations(assistant, answer) -> None:
+    """Every citation quotes its article exactly, lies inside its passage, whose text is
+    the article's too; the markers are [1]..[n] in order, each used, none beyond n."""
+    assert answer.citations, "an answer must cite"
+    for c in answer.citations:
+        body = assistant.article(c.passage.article.id).body
+        assert body[c.start:c.end] == c.quote
+        assert c.passage.start <= c.start and c.end <= c.passage.end
+        assert body[c.passage.start:c.passage.end] == c.passage.text
+        assert f"[{c.n}]" in answer.text
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert all(int(n) <= len(answer.citations) for n in re.findall(r"\[(\d+)\]", answer.text)), answer.text
+
+
+def quotes(answer) -> str:
+    """All the quotes of an answer, one string (for "the answer quotes X" checks)."""
+    return " ".join(c.quote for c in answer.citations)
+
+
+def check_store_consistent(store) -> dict[str, str]:
+    """No chunk without its committed article, no chunk of a stale version, no article
+    without all its chunks, no chunk twice; returns article id -> committed version."""
+    versions = store.versions()
+    got = store.chunks.get(include=["metadatas"])
+    per_article: dict[str, int] = {}
+    keys = set()
+    for cid, m in zip(got["ids"], got["metadatas"]):
+        assert m["article_id"] in versions, f"orphan chunk {cid}"
+        assert versions[m["article_id"]] == m["version"], f"stale chunk {cid}"
+        assert (m["article_id"], m["chunk"]) not in keys, f"duplicate chunk {cid}"
+        keys.add((m["article_id"], m["chunk"]))
+        per_article[m["article_id"]] = per_article.get(m["article_id"], 0) + 1
+    for art in store.list_articles():
+        assert per_article.get(art["id"], 0) == art["chunks"], f"article {art['id']} lacks chunks"
+    return versions

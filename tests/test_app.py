@@ -6,16 +6,16 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
-import shutil
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 from qa.history import message_text as _text
-from tests.helpers import ROOT, free_port, start_app, stop
+from tests.helpers import CHROMIUM, ROOT, free_port, start_app, stop, wait_for
+
+pytestmark = pytest.mark.slow
 
 HTML_ARTICLE = """<!doctype html><html><head><title>Lighthouse keeper retires after 40 years | Harbour Times</title>
 <meta property="og:site_name" content="Harbour Times">
@@ -165,7 +165,6 @@ def test_gradio_client_calls_the_ask_endpoint(server):
     assert "<mark>" in sources and "Gabriel Attal" in sources
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium; .ci/run installs it)")
@@ -300,14 +299,9 @@ def test_web_chat_streams_checked_sentences_then_falls_back_on_error(llm_server,
     fake_llm.script(reply)
     client = Client(llm_server + "/", verbose=False)
     job = client.submit("When did Russia annex Crimea?", [], [], "", "", api_name="/ask")
-    deadline = time.time() + 60
-    partial = None
-    while time.time() < deadline and partial is None:
-        for chat, _box, _sources in job.outputs():
-            if chat and _text(chat[-1]["content"]) == FIRST:
-                partial = chat
-        time.sleep(0.1)
-    assert partial is not None and not reply.gate.is_set()  # shown while the model was still held
+    partial = wait_for(lambda: next((chat for chat, _box, _sources in job.outputs()
+                                     if chat and _text(chat[-1]["content"]) == FIRST), None), 60, "the first sentence shown")
+    assert partial and not reply.gate.is_set()  # shown while the model was still held
     reply.gate.set()
     chat, _box, sources = job.result()
     # the second sentence quotes another sentence of the article: its own number

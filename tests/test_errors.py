@@ -17,6 +17,8 @@ from index import Settings
 from qa import Assistant
 from tests.helpers import free_port, start_app, start_chroma, stop, unique_collection
 
+pytestmark = pytest.mark.slow
+
 FAMILY = {  # class: (HTTP status, exit code), as documented in qa/errors.py
     qa.BadRequest: (400, 2), qa.NotFound: (404, 1), qa.LoadError: (400, 1), qa.SettingsError: (500, 2),
     qa.Unavailable: (503, 3), qa.StoreError: (503, 3), qa.LLMError: (503, 3),

@@ -5,17 +5,13 @@ private (127.0.0.1, 10/8, 169.254/16, ...) must stay refused."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-
 import httpx
 import pytest
 
-from tests.helpers import ROOT, free_port
+from tests.helpers import CHROMIUM, start_app, stop, wait_for
 from tests.index.newsserver import NewsServer, article_html, rss
-from tests.test_app import CHROMIUM
+
+pytestmark = pytest.mark.slow
 
 PARAS = [
     "The regional parliament voted on Thursday to ban cars from the old town centre on weekends from June.",
@@ -42,27 +38,10 @@ def private_site():
 def app(tmp_path_factory):
     """``python app.py --watch``, polling every 3 seconds."""
     home = tmp_path_factory.mktemp("feeds-app")
-    port = free_port()
-    env = dict(os.environ, NEWSQA_HOME=str(home), NEWSQA_FETCH_ALLOW_NETS="127.0.0.2/32", NEWSQA_FETCH_TIMEOUT="3",
-               NEWSQA_WATCH_EVERY="0.05")
-    env.pop("NEWSQA_FETCH_ALLOW_PRIVATE", None)
-    log = open(home / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--watch"], env=env,
-                            stdout=log, stderr=log, cwd=home)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while True:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, (home / "server.log").read_text()
-        assert time.time() < deadline, "app did not start"
-        time.sleep(0.5)
+    base, proc = start_app(home, args=["--watch"], NEWSQA_FETCH_ALLOW_NETS="127.0.0.2/32", NEWSQA_FETCH_TIMEOUT="3",
+                           NEWSQA_WATCH_EVERY="0.05", NEWSQA_FETCH_ALLOW_PRIVATE="false")
     yield base
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop(proc)
     assert "watching 0 feeds every 0.05 minutes" in (home / "server.log").read_text()
 
 
@@ -103,16 +82,6 @@ def test_rest_bad_url_requests_get_a_clear_4xx(app, payload, message):
     assert r.status_code == 400 and message in r.json()["error"]
 
 
-def _wait(pred, timeout=120):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = pred()
-        if got:
-            return got
-        time.sleep(0.5)
-    raise AssertionError("timed out waiting")
-
-
 def test_rest_feeds_and_the_watcher_inside_the_app(app, public_site, private_site):
     links = [public_site.add(f"/valley/{i}", article_html(t, [p] + PARAS[1:], outlet="Valley Gazette", date="2024-05-03"))
              for i, (t, p) in enumerate([
@@ -135,15 +104,15 @@ def test_rest_feeds_and_the_watcher_inside_the_app(app, public_site, private_sit
     assert r.json()["name"] == "Gazette" and r.json()["last_poll"] == ""
 
     # the watcher inside the app polls it; the entry leading inside is not fetched: its feed text is used
-    row = _wait(lambda: next((f for f in httpx.get(f"{app}/api/feeds", timeout=30).json()
-                              if f["id"] == fid and f["total_articles"] >= 3), None))
+    row = wait_for(lambda: next((f for f in httpx.get(f"{app}/api/feeds", timeout=30).json()
+                                 if f["id"] == fid and f["total_articles"] >= 3), None), 120, "the feed polled", every=0.5)
     assert row["last_poll"] and row["new_articles"] == 3 and row["last_error"] == ""
     assert len(private_site.hits) == before
     arts = {a["title"]: a for a in httpx.get(f"{app}/api/articles", timeout=30).json()}
     assert arts["Valley trains to run all night"]["source"] == "Valley Gazette"
     assert arts["Staff memo"]["url"] == inside  # stored from the feed's own text, never fetched
     assert httpx.get(f"{app}/api/health", timeout=5).status_code == 200
-    _wait(lambda: "/valley.xml" in public_site.conditional)  # later polls: 304
+    wait_for(lambda: "/valley.xml" in public_site.conditional, 120, "a conditional poll", every=0.5)  # later polls: 304
 
     assert httpx.delete(f"{app}/api/feeds/{fid}", timeout=30).json() == {"removed": fid}
     assert httpx.get(f"{app}/api/feeds", timeout=30).json() == []
@@ -174,7 +143,8 @@ def test_browser_adds_a_link_and_follows_a_feed_in_the_corpus_tab(app, public_si
         page.locator("#feed-url textarea, #feed-url input").first.fill(feed)
         page.locator("#follow").click()
         page.locator("#feed-msg").get_by_text("Following").wait_for(timeout=60_000)
-        _wait(lambda: "UI <i>Feed</i>" in (page.locator("#feeds").text_content() or ""), 30)  # as text, not markup
+        wait_for(lambda: "UI <i>Feed</i>" in (page.locator("#feeds").text_content() or ""), 30, "the feed listed",
+                 every=0.5)  # as text, not markup
         assert page.locator("#feeds i").count() == 0
         browser.close()
     fid = next(f["id"] for f in httpx.get(f"{app}/api/feeds", timeout=30).json() if f["url"] == feed)

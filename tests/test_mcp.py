@@ -23,8 +23,9 @@ from mcp.client.stdio import StdioServerParameters
 
 from index import Settings
 from qa import Assistant
-from tests.conftest import CORPUS, ROOT, multihop_records
-from tests.serving import serve_app
+from tests.helpers import CORPUS, ROOT, multihop_records, serve_app
+
+pytestmark = pytest.mark.integration
 
 FRANCE = "What did France say about the withdrawal?"
 TOOLS = {"search_news", "ask_news", "add_article", "list_articles"}

@@ -21,9 +21,10 @@ import pytest
 from index import Settings
 from qa import Assistant
 from qa.web.openai import reply_content
-from tests.conftest import CORPUS, multihop_records
 from tests.fake_llm import FakeLLM, Reply
-from tests.serving import serve_app
+from tests.helpers import CORPUS, multihop_records, serve_app
+
+pytestmark = pytest.mark.integration
 
 FRANCE = "What did France say about the withdrawal?"
 KULEBA = "And what did Kuleba say?"

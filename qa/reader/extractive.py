@@ -108,7 +108,7 @@ class Answerer:
         passages and the part's own search (within its outlet or day); then each outlet
         the question names that no part's answer comes from gets its best sentence for
         the whole question."""
-        snap = self.retriever.snapshot()
+        self.retriever.snapshot()
         parts = list(q.parts)
         vecs = list(self.retriever.embedder.embed_queries([p.text for p in parts]))
         seen: dict[tuple[str, int, int], Unit] = {u.key(): u for u in ev.sentences}
@@ -187,7 +187,7 @@ class Answerer:
             pool = []
             for i in top:
                 if scores[i] > 0:
-                    pool += ["."] + words(f"{lex.metas[int(i)].get('header', '')} . {lex.texts[int(i)]}")
+                    pool += ["."] + words(f"{lex.metas[int(i)].header} . {lex.texts[int(i)]}")
             if not mentions(pool, name):
                 out.append(name)
         return out

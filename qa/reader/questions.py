@@ -165,7 +165,7 @@ NOT_NAMES = {
     "were", "and", "but", "so", "also", "according", "can", "could", "would", "should", "has", "have", "had", "will",
     "in", "on", "at", "the", "a", "an", "of", "to", "for", "tell", "me", "about", "please", "between", "after",
     "before", "if", "then", "i", "under", "as", "by", "from", "with", "since", "during", "considering", "approximately",
-    "roughly", "about", "over", "two", "both", "each", "was", "name", "list", "give", "describe", "explain", "compare",
+    "roughly", "over", "two", "both", "each", "name", "list", "give", "describe", "explain", "compare",
     "who's", "what's", "where's", "when's", "how's", "that", "this", "these", "those", "there", "it", "its", "they",
     "he", "she", "his", "her", "their", "our", "we", "you", "your", "my", "ok", "okay", "yes", "no", "not", "any",
     "all", "some", "one", "new", "latest", "last", "first", "next", "mr", "mrs", "ms", "dr", "sir", "st",

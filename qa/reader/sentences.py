@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.chunking import parse_sentence_field
-
 from ..lexical import LexicalIndex
 from ..schema import Passage
 
@@ -58,8 +56,7 @@ def split_passage(p: Passage, rank: int, lex: LexicalIndex, pos: int | None) -> 
     at a sentence's end continues into the next sentence of the same paragraph (one
     left open at a paragraph's end is a typo or a multi-paragraph quote: not followed); a
     stray word or two goes with the sentence before it."""
-    field_ = lex.metas[pos].get("sentences", "") if pos is not None else ""
-    spans = parse_sentence_field(field_, len(p.text))
+    spans = lex.metas[pos].sentence_spans(len(p.text)) if pos is not None else [(0, len(p.text))]
     rows = list(lex.sentence_rows(pos)) if pos is not None else []
     if len(rows) != len(spans):
         rows = []

@@ -125,7 +125,7 @@ def mcp_server(assistant) -> MCPServer:
         rows = guarded(assistant.articles)
         if source:
             rows = [r for r in rows if (r.get("source") or "").casefold() == source.casefold()]
-        return rows[:limit]
+        return [r.to_dict() for r in rows[:limit]]
 
     return server
 

@@ -85,6 +85,7 @@ class PassageOut(BaseModel):
     start: int
     end: int
     article: ArticleRefOut
+    chunk_id: str = ""
 
 
 class CitationOut(BaseModel):
@@ -101,6 +102,11 @@ class CitationOut(BaseModel):
     start: int
     end: int
     also_carried_by: list[CarrierOut] = Field(default_factory=list, description="other outlets carrying the same wire story")
+    author: str = ""
+    passage_start: int = Field(..., description="where the passage starts in the article body")
+    passage_end: int = Field(..., description="where the passage ends in the article body")
+    passage_score: float = Field(0.0, description="the passage's retrieval score")
+    chunk_id: str = ""
 
 
 class AnswerOut(BaseModel):

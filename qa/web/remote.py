@@ -16,10 +16,9 @@ from typing import Any
 
 from index import IngestReport, Settings, load_paths
 from index.article import Article
-from index.loaders import Failure
 
 from ..errors import BadRequest, NewsqaError, NotFound, Unavailable
-from ..schema import Answer, Passage
+from ..schema import Answer, ArticleInfo, Passage
 
 
 def _record(a: Article) -> dict[str, Any]:
@@ -45,6 +44,9 @@ def _error(status: int, body: bytes) -> NewsqaError:
 class RemoteAssistant:
     """The CLI's view of an Assistant that lives in a running app."""
 
+    def load_model(self) -> None:
+        """Nothing to load here: the app holds the model."""
+
     def __init__(self, settings: Settings, url: str):
         import httpx
 
@@ -59,22 +61,14 @@ class RemoteAssistant:
 
     def add(self, paths, progress=None) -> IngestReport:
         """Files are read here (sidecars and all) and their articles sent to the app."""
-        loaded = load_paths(paths, self.settings.max_file_bytes)
-        report = IngestReport(failed=list(loaded.failures))
-        if loaded.articles:
-            got = self._call("POST", "/api/articles", json=[_record(a) for a in loaded.articles])
-            report.added, report.updated, report.unchanged = got["added"], got["updated"], got["unchanged"]
-            report.failed += [Failure(f["source"], f["reason"]) for f in got["failed"]]
-        return report
+        return self.add_loaded(load_paths(paths, self.settings.max_file_bytes), progress)
 
     def add_loaded(self, loaded, progress=None) -> IngestReport:
         """Articles read or fetched here, sent to the app (the feed watcher uses this)."""
         report = IngestReport(failed=list(loaded.failures))
         if loaded.articles:
             got = self._call("POST", "/api/articles", json=[_record(a) for a in loaded.articles])
-            report.added, report.updated, report.unchanged = got["added"], got["updated"], got["unchanged"]
-            report.folded = got.get("folded", 0)
-            report.failed += [Failure(f["source"], f["reason"]) for f in got["failed"]]
+            report = report.merge(IngestReport.from_dict(got))
         return report
 
     def add_urls(self, urls, progress=None, allow_private: bool | None = None) -> IngestReport:
@@ -121,14 +115,10 @@ class RemoteAssistant:
 
     def add_articles(self, records, progress=None) -> IngestReport:
         """Article dicts (the contract's fields), sent to the app as JSON."""
-        got = self._call("POST", "/api/articles", json=list(records))
-        report = IngestReport(got["added"], got["updated"], got["unchanged"],
-                              [Failure(f["source"], f["reason"]) for f in got["failed"]])
-        report.folded = got.get("folded", 0)
-        return report
+        return IngestReport.from_dict(self._call("POST", "/api/articles", json=list(records)))
 
-    def articles(self) -> list[dict[str, Any]]:
-        return self._call("GET", "/api/articles")
+    def articles(self) -> list[ArticleInfo]:
+        return [ArticleInfo.from_dict(r) for r in self._call("GET", "/api/articles")]
 
     def delete(self, article_id: str) -> None:
         self._call("DELETE", f"/api/articles/{article_id}")

@@ -1,6 +1,10 @@
 from datetime import timezone
 
+import pytest
+
 from index.article import Article, canonical_url, parse_date
+
+pytestmark = pytest.mark.unit
 
 
 def test_canonical_url_ignores_trivial_differences():

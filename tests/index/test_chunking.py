@@ -4,7 +4,9 @@ import pytest
 
 from index import Settings
 from index.chunking import chunk_body, sentence_spans, token_counter
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
+
+pytestmark = pytest.mark.unit
 
 
 @pytest.fixture(scope="module")

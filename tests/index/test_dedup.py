@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from index.article import Article
 from index.dedup import THRESHOLD, Signature, shingles, signature
 from index.store import source_key
 from tests.index.wire_stories import carriers, same_topic_different_stories
+
+pytestmark = pytest.mark.integration
 
 
 def _records(a):
@@ -151,7 +155,7 @@ def test_search_shows_the_story_once_with_its_other_carriers(make_assistant):
 
 
 def test_sources_panel_names_the_other_carriers_as_text():
-    from qa.schema import ArticleRef, Citation, Passage, Answer
+    from qa.schema import Answer, ArticleRef, Citation, Passage
     from qa.web.format import sources_html
 
     ref = ArticleRef.from_meta("u1", {"title": "T", "source": "Coast Herald", "url": "https://c.example/a",

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from index import Settings
-from index.fetch import FetchError, Fetcher, Policy, Robots, fetch_articles
+from index.fetch import Fetcher, FetchError, Policy, Robots, fetch_articles
 from tests.index.newsserver import NewsServer, SilentServer, article_html
+
+pytestmark = pytest.mark.integration
 
 PARAS = [
     "The city council approved a new tram line on Tuesday after a debate that lasted more than six hours.",

@@ -2,24 +2,16 @@
 
 import json
 
+import pytest
+
 from index.store import chunk_id
+from tests.helpers import check_store_consistent
+
+pytestmark = pytest.mark.integration
 
 
 def _chunks_of(a, aid):
     return a.store.chunks.get(where={"article_id": aid}, include=["metadatas", "documents"])
-
-
-def _consistent(a):
-    """No chunk without its article, no article without its chunks, no stale version."""
-    versions = a.store.versions()
-    got = a.store.chunks.get(include=["metadatas"])
-    per_article = {}
-    for cid, m in zip(got["ids"], got["metadatas"]):
-        assert m["article_id"] in versions, f"orphan chunk {cid}"
-        assert versions[m["article_id"]] == m["version"], f"stale chunk {cid}"
-        per_article[m["article_id"]] = per_article.get(m["article_id"], 0) + 1
-    for art in a.store.list_articles():
-        assert per_article.get(art["id"]) == art["chunks"], f"article {art['id']} lacks chunks"
 
 
 def test_add_is_idempotent(make_assistant, tmp_path):
@@ -33,7 +25,7 @@ def test_add_is_idempotent(make_assistant, tmp_path):
     r2 = a.add([p])
     assert (r2.added, r2.updated, r2.unchanged) == (0, 0, 3)
     assert a.store.count_chunks() == n
-    _consistent(a)
+    check_store_consistent(a.store)
 
 
 def test_changed_article_replaces_its_chunks(make_assistant):
@@ -49,7 +41,7 @@ def test_changed_article_replaces_its_chunks(make_assistant):
     assert not old_ids & set(got["ids"])
     assert got["documents"] == ["The council rejected the budget after a long debate."]
     assert len(a.articles()) == 1
-    _consistent(a)
+    check_store_consistent(a.store)
 
 
 def test_delete_removes_article_and_chunks(make_assistant):
@@ -59,7 +51,7 @@ def test_delete_removes_article_and_chunks(make_assistant):
     a.delete(aid)
     assert [r["title"] for r in a.articles()] == ["B"]
     assert not _chunks_of(a, aid)["ids"]
-    _consistent(a)
+    check_store_consistent(a.store)
 
 
 def test_chunk_metadata_supports_citations_and_filters(make_assistant):
@@ -88,7 +80,7 @@ def test_bad_files_do_not_stop_good_ones(make_assistant, tmp_path):
     assert r.added == 1
     assert len(r.failed) == 4
     assert {t["title"] for t in a.articles()} == {"Kept", "Good title"}
-    _consistent(a)
+    check_store_consistent(a.store)
 
 
 def test_interrupted_write_is_completed_by_rerun(make_assistant):
@@ -114,4 +106,4 @@ def test_interrupted_write_is_completed_by_rerun(make_assistant):
     r = a.add_articles([art])
     assert r.added == 1
     assert a.store.count_chunks() == len(chunks)
-    _consistent(a)
+    check_store_consistent(a.store)

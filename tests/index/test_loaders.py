@@ -7,6 +7,8 @@ import pytest
 
 from index.loaders import LoadError, load_paths, parse_bytes
 
+pytestmark = pytest.mark.unit
+
 LIMIT = 1024 * 1024
 
 HTML = """<!doctype html><html><head>

@@ -8,7 +8,9 @@ import pytest
 
 from index import Settings
 from qa import Assistant
-from tests.conftest import free_port, unique_collection
+from tests.helpers import free_port, unique_collection
+
+pytestmark = pytest.mark.integration
 
 
 def test_server_mode_ingest_search_and_second_process(chroma_url, embedder, tmp_path):

@@ -4,37 +4,21 @@
 adds the invented articles of tests/data/articles (written for the reader's evaluation).
 The questions here are our own regression cases, not the evaluation set's."""
 
-import json
 
 import pytest
 
 from index import Settings
 from qa import Assistant
 from qa.evaluation import qa_file
-from tests.helpers import CORPUS, DATA
+from tests.helpers import CORPUS, DATA, check_citations, invented_records, quotes
 
 pytestmark = pytest.mark.integration
-
-
-def _check_citations(a, ans):
-    assert ans.citations, "an answer must cite"
-    for c in ans.citations:
-        body = a.article(c.passage.article.id)["body"]
-        assert body[c.start:c.end] == c.quote
-        assert c.passage.start <= c.start and c.end <= c.passage.end
-        assert body[c.passage.start:c.passage.end] == c.passage.text
-        assert f"[{c.n}]" in ans.text
-    assert [c.n for c in ans.citations] == list(range(1, len(ans.citations) + 1))
-
-
-def _quotes(ans) -> str:
-    return " ".join(c.quote for c in ans.citations)
 
 
 @pytest.fixture(scope="module")
 def invented(tmp_path_factory, embedder) -> Assistant:
     a = Assistant(Settings(home=tmp_path_factory.mktemp("invented")), embedder=embedder)
-    records = [json.loads(p.read_text("utf-8")) for p in sorted((DATA / "articles").glob("*.json"))]
+    records = invented_records()
     assert len(records) >= 10
     assert a.add([CORPUS]).added == 1 and a.add_articles(records).added == len(records)
     return a
@@ -54,8 +38,8 @@ def invented(tmp_path_factory, embedder) -> Assistant:
 def test_statement_questions_cite_the_right_sentence(news, question, must_quote):
     ans = news.ask(question)
     assert not ans.refused, ans.text
-    _check_citations(news, ans)
-    assert must_quote in _quotes(ans)
+    check_citations(news, ans)
+    assert must_quote in quotes(ans)
 
 
 def test_france_answer_is_the_positive_sign_statement(news):
@@ -65,16 +49,16 @@ def test_france_answer_is_the_positive_sign_statement(news):
 
 def test_a_quotation_spanning_sentences_is_cited_whole(news):
     ans = news.ask("What rule did Kuleba say Ukraine has about Russian statements?")
-    quotes = _quotes(ans)
-    assert "we don’t believe it when we hear it" in quotes
+    quoted = quotes(ans)
+    assert "we don’t believe it when we hear it" in quoted
     # the quotation opens in one sentence and closes in the next: both are cited
-    assert "“There are different statements" in quotes and "he told an online news conference" in quotes
+    assert "“There are different statements" in quoted and "he told an online news conference" in quoted
 
 
 def test_a_question_in_other_words_is_answered(news):
     ans = news.ask("What is NATO worried about?")
     assert not ans.refused, ans.text
-    _check_citations(news, ans)
+    check_citations(news, ans)
 
 
 @pytest.mark.parametrize(
@@ -92,16 +76,16 @@ def test_follow_ups_use_the_conversation(news):
     ans = news.ask("And what did Kuleba say?", history=["What did France say about the withdrawal?"])
     assert not ans.refused
     assert "withdrawal" in ans.question.lower()
-    assert "Kuleba" in _quotes(ans)
+    assert "Kuleba" in quotes(ans)
     when = news.ask("When was that?", history=["What did France say about the withdrawal?"])
-    assert not when.refused and "Tuesday" in _quotes(when)
+    assert not when.refused and "Tuesday" in quotes(when)
 
 
 def test_and_ukraine_swaps_the_speaker(news):
     first = news.ask("What did France say about the withdrawal?")
     ans = news.ask("And Ukraine?", history=[("What did France say about the withdrawal?", first.text)])
     assert ans.question == "What did Ukraine say about the withdrawal?"
-    assert "own eyes" in _quotes(ans) or "we don’t believe it" in _quotes(ans), ans.text
+    assert "own eyes" in quotes(ans) or "we don’t believe it" in quotes(ans), ans.text
 
 
 def test_filters_restrict_answers(news):
@@ -114,28 +98,28 @@ def test_filters_restrict_answers(news):
 def test_who_said_names_the_speaker_from_the_sentence_before(invented):
     ans = invented.ask("Who said that nobody wins when the trains stop?")
     assert not ans.refused, ans.text
-    _check_citations(invented, ans)
-    assert "Nobody wins when the trains stop" in _quotes(ans) and "Eleni Papadakis" in _quotes(ans)
+    check_citations(invented, ans)
+    assert "Nobody wins when the trains stop" in quotes(ans) and "Eleni Papadakis" in quotes(ans)
 
 
 def test_how_much_quotes_the_sentence_with_the_amount(invented):
     ans = invented.ask("How much would the union's pay demand add to Lakeline's wage bill each year?")
     assert not ans.refused, ans.text
-    assert "€19 million" in _quotes(ans)
+    assert "€19 million" in quotes(ans)
 
 
 def test_a_near_miss_is_refused_and_shows_what_the_articles_do_say(invented):
     ans = invented.ask("How much will Lakeline's replacement buses cost the company?")
     assert ans.refused, ans.text
-    _check_citations(invented, ans)  # what they do say is cited, marked as not the answer
-    assert "What they do say" in ans.text and "replacement buses" in _quotes(ans)
+    check_citations(invented, ans)  # what they do say is cited, marked as not the answer
+    assert "What they do say" in ans.text and "replacement buses" in quotes(ans)
 
 
 def test_which_came_first_is_answered_from_the_dates(invented):
     ans = invented.ask("Which came first, the Lakeline drivers' strike announcement or the Valmora "
                        "Philharmonic's new chief conductor?")
     assert not ans.refused, ans.text
-    _check_citations(invented, ans)
+    check_citations(invented, ans)
     sources = [c.passage.article.source for c in ans.citations]
     assert sources.index("Culture Bulletin") < sources.index("The Northgate Courier")  # in date order
     assert "came before" in ans.text and "21 March 2024" in ans.text

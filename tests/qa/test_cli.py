@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
+
+pytestmark = pytest.mark.slow
 
 
 def run(home, *args, check_code=None):

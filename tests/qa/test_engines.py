@@ -32,8 +32,10 @@ from qa.engines import (
     shown_text,
 )
 from qa.schema import Answer
-from tests.conftest import CORPUS, ROOT, multihop_records
 from tests.fake_llm import FakeLLM, Reply
+from tests.helpers import CORPUS, ROOT, multihop_records
+
+pytestmark = pytest.mark.integration
 
 FRANCE = "What did France say about the withdrawal?"
 KULEBA = "And what did Kuleba say?"

@@ -13,6 +13,8 @@ from qa.filters import parse_filters
 from qa.history import normalise_history
 from qa.web.auth import basic_credentials, credentials_ok
 
+pytestmark = pytest.mark.unit
+
 
 def test_filters_accept_the_documented_shapes():
     f = parse_filters({"source": "BBC", "since": "2023-11-27T08:45:59+00:00", "until": date(2023, 12, 1)})

@@ -19,8 +19,10 @@ import pytest
 from index import Settings
 from qa import Answer, Assistant
 from qa.prompts import SYSTEM
-from tests.conftest import CORPUS, free_port, multihop_records
 from tests.fake_llm import FakeLLM, Reply
+from tests.helpers import CORPUS, check_citations, free_port, multihop_records
+
+pytestmark = pytest.mark.integration
 
 FRANCE = "What did France say about the withdrawal?"
 ATTAL = "French government spokesman Gabriel Attal said"
@@ -82,17 +84,6 @@ def passage_number(body: dict, needle: str) -> int:
         if needle in m.group(2):
             return int(m.group(1))
     raise AssertionError(f"no passage holds {needle!r}")
-
-
-def check_citations(a: Assistant, ans: Answer) -> None:
-    assert ans.citations
-    for c in ans.citations:
-        body = a.article(c.passage.article.id)["body"]
-        assert body[c.start:c.end] == c.quote
-        assert body[c.passage.start:c.passage.end] == c.passage.text
-        assert f"[{c.n}]" in ans.text
-    assert [c.n for c in ans.citations] == list(range(1, len(ans.citations) + 1))
-    assert not re.search(r"\[(\d+)\]", re.sub(r"\[(\d+)\]", lambda m: "" if int(m.group(1)) <= len(ans.citations) else m.group(), ans.text))
 
 
 def test_cited_sentence_gets_the_exact_quote_of_its_passage(backend, fake):
@@ -341,7 +332,7 @@ def test_support_threshold_separates_our_calibration_claims(base):
 
     from qa.citecheck import CheckConfig, CitationChecker
     from qa.schema import Filters
-    from tests.conftest import DATA
+    from tests.helpers import DATA
 
     threshold = CheckConfig().min_support
     wrong = []

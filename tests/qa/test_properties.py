@@ -3,16 +3,20 @@ one-line reason or a sane answer, and nothing stored is lost."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from index.loaders import LoadError, parse_bytes
 from qa import BadRequest
 
+# tiers per test: the loader properties are unit, the question one needs the model and a store
+
 NAMES = st.sampled_from(["a.txt", "a.md", "a.html", "a.json", "a.jsonl", "a.pdf", "noext", "../../x.json", "a.HTML"])
 
 
 @given(data=st.binary(max_size=2000), name=NAMES)
+@pytest.mark.unit
 @settings(max_examples=300, deadline=None)
 def test_loaders_take_any_bytes(data, name):
     try:
@@ -27,6 +31,7 @@ def test_loaders_take_any_bytes(data, name):
 
 
 @given(text=st.text(max_size=300), name=NAMES)
+@pytest.mark.unit
 @settings(max_examples=200, deadline=None)
 def test_loaders_take_any_text(text, name):
     try:
@@ -36,6 +41,7 @@ def test_loaders_take_any_text(text, name):
 
 
 @given(question=st.text(max_size=400))
+@pytest.mark.integration
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_question_gets_an_answer_or_a_clear_error(news, question):
     before = len(news.articles())

@@ -4,7 +4,9 @@ import pytest
 
 from qa import BadRequest
 from qa.query import analyse, find_days, outlet_aliases
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
+
+pytestmark = pytest.mark.integration
 
 
 def test_search_returns_exact_passages(news):
