@@ -131,8 +131,7 @@ def build_router(assistant, settings) -> APIRouter:
             return _all_failed(IngestReport(failed=loaded.failures))
         if sum(len(a.body) for a in loaded.articles) > settings.ingest_wait_chars:
             job = jobs.submit(len(loaded.articles), lambda progress: assistant.add_loaded(loaded, progress))
-            return JSONResponse({**job.to_dict(), "url": f"/api/jobs/{job.id}"}, 202,
-                                headers={"Location": f"/api/jobs/{job.id}"})
+            return JSONResponse(job.to_dict(), 202, headers={"Location": f"/api/jobs/{job.id}"})
         report = await run_in_threadpool(assistant.add_loaded, loaded)
         if not (report.added or report.updated or report.unchanged or report.folded) and report.failed:
             return _all_failed(report)

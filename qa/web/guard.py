@@ -61,8 +61,8 @@ class BodyLimit:
         """(bytes, the setting that says so) for a request."""
         s = self.settings
         if (method == "POST" and path.rstrip("/") == "/api/articles") or not path.startswith(("/api/", "/v1/", "/mcp")):
-            return s.max_request_bytes, f"{s.max_request_mb:g} MB (NEWSQA_MAX_REQUEST_MB)"
-        return s.max_body_bytes, f"{s.max_body_kb:g} KB (NEWSQA_MAX_BODY_KB)"
+            return s.max_request_bytes, f"{s.max_request_mb:g} MB limit (NEWSQA_MAX_REQUEST_MB)"
+        return s.max_body_bytes, f"{s.max_body_kb:g} KB limit (NEWSQA_MAX_BODY_KB)"
 
     async def __call__(self, scope: Scope, receive, send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -70,7 +70,7 @@ class BodyLimit:
             return
         path = scope.get("path", "")
         cap, what = self.limit(scope["method"], path)
-        too_big = f"the request body is over the {what} limit"
+        too_big = f"the request body is over the {what}"
         length = _headers(scope).get("content-length")
         if length is not None:
             try:

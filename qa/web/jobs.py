@@ -34,7 +34,7 @@ class Job:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "status": self.status, "articles": self.articles, "done": self.done, "total": self.total,
-                "report": self.report, "error": self.error}
+                "report": self.report, "error": self.error, "url": f"/api/jobs/{self.id}"}
 
 
 class Jobs:

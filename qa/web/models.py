@@ -160,7 +160,7 @@ class JobOut(BaseModel):
     total: int = Field(..., description="chunks to embed (0 until the job starts)")
     report: IngestReportOut | None = Field(None, description="once done")
     error: str = Field("", description="why the job failed")
-    url: str = Field("", description="where to poll it (in the 202 answer)")
+    url: str = Field(..., description="where to poll it")
 
 
 class ErrorOut(BaseModel):

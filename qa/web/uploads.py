@@ -21,7 +21,7 @@ from typing import Any
 
 from index import Failure
 
-from ..errors import BadRequest
+from ..errors import BadRequest, TooLarge
 
 REFUSED = "not a file received with this upload"
 
@@ -84,7 +84,7 @@ def parse_multipart(content_type: str, body: bytes, max_files: int) -> list[tupl
         if (f.field_name or b"") not in (b"files", b"file"):
             return
         if len(files) >= max_files:
-            raise BadRequest(f"more than {max_files:,} files in one upload (NEWSQA_MAX_RECORDS)")
+            raise TooLarge(f"more than {max_files:,} files in one upload; the limit is {max_files:,} (NEWSQA_MAX_RECORDS)")
         f.file_object.seek(0)
         name = (f.file_name or b"upload").decode("utf-8", "replace")
         files.append((name, f.file_object.read()))
