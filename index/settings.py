@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     embed_model: Path | None = Field(None, description="sentence-transformers folder; default: bundled MiniLM")
     embed_batch_size: int = Field(64, ge=1, le=1024)
     max_tokens: int = Field(256, ge=32, le=8192, description="the embedding model's window")
-    ingest_threads: int = Field(0, ge=0, description="torch threads while ingesting; 0 = all cores")
+    ingest_threads: int = Field(0, ge=0, description="torch threads while ingesting; 0 = all cores (all but one in the web app)")
     query_threads: int = Field(1, ge=1, description="torch threads for query encoding")
 
     max_file_mb: float = Field(20.0, gt=0, description="largest article file accepted")

@@ -121,7 +121,10 @@ class OriginCheck:
         if scope["type"] == "http" and scope["method"] in UNSAFE:
             headers = _headers(scope)
             origin = headers.get("origin")
-            if origin is not None and origin.rstrip("/") not in self.allowed and not same_origin(origin, headers.get("host", "")):
+            # X-Forwarded-Host: a reverse proxy's; a foreign page cannot set it without a preflight CORS refuses
+            hosts = (headers.get("host", ""), headers.get("x-forwarded-host", "").split(",")[0].strip())
+            if origin is not None and origin.rstrip("/") not in self.allowed and not any(
+                    same_origin(origin, h) for h in hosts):
                 await send_error(send, 403, f"cross-origin request refused: {origin[:100]} may not change anything here "
                                             "(NEWSQA_ALLOW_ORIGINS lists the origins that may)", scope.get("path", ""))
                 return

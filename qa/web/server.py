@@ -224,6 +224,8 @@ def serve(settings: Settings, watch: bool = False) -> int:
         return 2
     assistant = Assistant.open(settings)
     load_bundled_corpus(assistant)
+    if settings.ingest_threads == 0:  # serving: ingestion leaves a core to the questions asked meanwhile
+        assistant.embedder.ingest_threads = max(1, (os.cpu_count() or 1) - 1)
     assistant.warm_up()  # build the lexical index before the first question
     if settings.llm != "extractive":
         problem = assistant.check_llm()  # loads a GGUF model now rather than at the first question

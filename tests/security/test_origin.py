@@ -35,16 +35,15 @@ def test_cross_origin_writes_are_refused_and_change_nothing(app, origin):
 def test_preflight_from_a_foreign_origin_gets_no_grant(app, origin):
     with app.client() as c:
         r = c.options("/api/articles", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
-    assert "access-control-allow-origin" not in r.headers
-    assert "access-control-allow-credentials" not in r.headers or r.headers.get("access-control-allow-origin")
+    assert "access-control-allow-origin" not in r.headers and "access-control-allow-credentials" not in r.headers
 
 
 def test_same_origin_and_allowed_origins_may_write(app):
-    host = app.base.removeprefix("http://")
     with app.client(headers={"Origin": app.base}) as c:
         assert c.post("/api/search", json={"query": "France", "k": 1}).status_code == 200
     with app.client(headers={"Origin": ORIGIN_ALLOWED}) as c:
         assert c.post("/api/search", json={"query": "France", "k": 1}).status_code == 200
         r = c.options("/api/search", headers={"Access-Control-Request-Method": "POST"})
         assert r.headers["access-control-allow-origin"] == ORIGIN_ALLOWED
-    assert host in app.base
+    with app.client(headers={"Origin": "https://news.example", "X-Forwarded-Host": "news.example"}) as c:
+        assert c.post("/api/search", json={"query": "France", "k": 1}).status_code == 200  # behind a proxy
