@@ -45,6 +45,6 @@ def test_non_ascii_password_over_rest(app):
     latin1 = base64.b64encode(f"{user}:{password}".encode("latin-1")).decode()  # not UTF-8: not this password
     assert httpx.get(f"{app.base}/api/health", headers={"Authorization": f"Basic {latin1}"}).status_code == 401
     assert httpx.get(f"{app.base}/api/health", auth=app.auth).status_code == 200
-    assert httpx.post(f"{app.base}/v1/models", headers={"Authorization": f"Bearer {password}x"}).status_code in (401, 405)
+    assert httpx.get(f"{app.base}/v1/models", headers={"Authorization": f"Bearer {password}x".encode()}).status_code == 401
     assert httpx.get(f"{app.base}/v1/models", headers={"Authorization": f"Bearer {password}".encode()}).status_code == 200
     assert app.stored() == before
