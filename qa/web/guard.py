@@ -4,8 +4,9 @@ Each refuses before any route runs, with the API's ``{"error": one line}`` body 
 ``{"error": {"message": ...}}`` under /v1):
 
 - ``BodyLimit``: a request body over its limit is refused with 413 before it is read
-  whole (``NEWSQA_MAX_REQUEST_MB`` for ``POST /api/articles`` and Gradio's routes,
-  ``NEWSQA_MAX_BODY_KB`` for every other API call). A declared ``Content-Length`` is
+  whole (``NEWSQA_MAX_REQUEST_MB`` for ``POST /api/articles``, Gradio's routes and /v1,
+  which bounds its own bodies more tightly; ``NEWSQA_MAX_BODY_KB`` for every other call
+  under /api and /mcp). A declared ``Content-Length`` is
   checked at once; a chunked body is read up to the limit and no further.
 - ``OriginCheck``: a state-changing request (POST, PUT, PATCH, DELETE) sent by a web
   page of another origin is refused with 403, unless ``NEWSQA_ALLOW_ORIGINS`` names that
@@ -60,7 +61,7 @@ class BodyLimit:
     def limit(self, method: str, path: str) -> tuple[int, str]:
         """(bytes, the setting that says so) for a request."""
         s = self.settings
-        if (method == "POST" and path.rstrip("/") == "/api/articles") or not path.startswith(("/api/", "/v1/", "/mcp")):
+        if (method == "POST" and path.rstrip("/") == "/api/articles") or not path.startswith(("/api/", "/mcp")):
             return s.max_request_bytes, f"{s.max_request_mb:g} MB limit (NEWSQA_MAX_REQUEST_MB)"
         return s.max_body_bytes, f"{s.max_body_kb:g} KB limit (NEWSQA_MAX_BODY_KB)"
 
