@@ -31,7 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import MULTIHOP, start_app, stop  # noqa: E402
+from tests.helpers import MULTIHOP, start_app, stop
 
 
 def pct(values: list[float], p: float) -> float:

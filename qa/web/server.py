@@ -57,7 +57,9 @@ def add_error_handlers(app: FastAPI) -> None:
     an invalid request with 422 naming the field, anything else 500 (and a log line)."""
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
-    from starlette.exceptions import HTTPException  # FastAPI's is a subclass: this catches both
+    from starlette.exceptions import (
+        HTTPException,  # FastAPI's is a subclass: this catches both
+    )
 
     from ..errors import NewsqaError, validation_message
 

@@ -27,7 +27,7 @@ def test_a_login_without_user_or_password_is_refused(tmp_path, auth):
 
 def test_the_app_refuses_to_start_with_it(tmp_path):
     env = dict(os.environ, NEWSQA_HOME=str(tmp_path), NEWSQA_AUTH="alice")
-    p = subprocess.run([sys.executable, str(ROOT / "app.py"), "--port", str(free_port())], env=env,
+    p = subprocess.run([sys.executable, str(ROOT / "app.py"), "--port", str(free_port())], check=False, env=env,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "NEWSQA_AUTH must be user:password" in p.stderr
     assert not (tmp_path / "chroma").exists()  # refused before anything was opened
