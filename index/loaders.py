@@ -7,7 +7,11 @@ good ones.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +52,27 @@ def _clean(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # control characters but tab and line ends
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # half a UTF-16 pair: not text, and the store cannot hold it
+_FIELDS = ("title", "source", "url", "author", "category")
+
+
+def _check_text(name: str, value: Any) -> None:
+    """Refuse what no article field should hold: NUL, lone surrogates and (outside the
+    body, whose text is kept as given) control characters; in a URL, any white space."""
+    if not isinstance(value, str):
+        return
+    if "\x00" in value:
+        raise LoadError(f"record {name!r} contains NUL bytes")
+    if _SURROGATE.search(value):
+        raise LoadError(f"record {name!r} is not valid Unicode (a lone surrogate)")
+    if name == "body":
+        return
+    bad = _CONTROL.search(value) or (re.search(r"[\t\n\r]", value.strip()) if name == "url" else None)
+    if bad:
+        raise LoadError(f"record {name!r} contains the control character U+{ord(bad.group()):04X}")
+
+
 def article_from_record(record: Any, origin: str = "") -> Article:
     """A JSON object with the contract's fields (title, body, source, url,
     published_at, author, category); ``text`` or ``content`` stand in for ``body``."""
@@ -58,8 +83,11 @@ def article_from_record(record: Any, origin: str = "") -> Article:
         body = record.get("text", record.get("content"))
     if not isinstance(body, str) or not body.strip():
         raise LoadError("record has no 'body' text")
-    if "\x00" in body:
-        raise LoadError("record 'body' contains NUL bytes")
+    _check_text("body", body)
+    for name in _FIELDS:
+        values = record.get(name)
+        for value in values if isinstance(values, list) else [values]:
+            _check_text(name, value)
     raw_date = record.get("published_at", record.get("date"))
     published = parse_date(raw_date)
     if raw_date not in (None, "") and published is None:
@@ -267,14 +295,21 @@ def load_uploads(files: Iterable[tuple[str, bytes]], max_bytes: int) -> Loaded:
     return out
 
 
+def shown(path: str | Path) -> str:
+    """A path as text fit for reports and the store: a file name that is not valid
+    UTF-8 keeps its bytes as ``\\xNN`` escapes (Python holds them as lone surrogates,
+    which JSON output and the store refuse)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def load_file(path: Path, max_bytes: int) -> Loaded:
     """One file; failures are returned, never raised."""
-    name = str(path)
+    name = shown(path)
     try:
         if not path.exists():
-            raise LoadError("no such file or directory")
+            raise LoadError(_missing_reason(path))
         if not path.is_file():
-            raise LoadError("not a regular file")
+            raise LoadError(f"not a regular file ({_kind(path)})")
         check_size(path.stat().st_size, max_bytes)
         meta = _sidecar(path)
         data = path.read_bytes()
@@ -283,6 +318,35 @@ def load_file(path: Path, max_bytes: int) -> Loaded:
     except OSError as exc:
         return Loaded(failures=[Failure(name, exc.strerror or str(exc))])
     return load_bytes(data, name, max_bytes, meta)
+
+
+def _missing_reason(path: Path) -> str:
+    """Why a path that does not exist (as followed) does not: no such file, a broken
+    symbolic link, or a loop of links."""
+    if not path.is_symlink():
+        return "no such file or directory"
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+    return "broken symbolic link (its target does not exist)"
+
+
+def _kind(path: Path) -> str:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "unreadable"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
 
 
 def _sidecar(path: Path) -> dict[str, Any] | None:
@@ -300,15 +364,44 @@ def _sidecar(path: Path) -> dict[str, Any] | None:
     return {k: v for k, v in meta.items() if k in ("title", "source", "url", "published_at", "author", "category")}
 
 
-def iter_files(root: Path) -> Iterator[Path]:
-    """Article files under a folder, recursively, in a stable order; hidden files
-    and metadata sidecars are not articles."""
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
+def iter_files(root: Path) -> Iterator[Path | Failure]:
+    """Article files under a folder, recursively, in a stable order, and a ``Failure``
+    for every entry that cannot be one and would otherwise be passed over without a word:
+    a subfolder that cannot be read, a FIFO or device, a broken link, a loop of links.
+    Hidden files and folders, metadata sidecars and other file types are not articles.
+    Linked folders are followed, each real folder once."""
+    seen: set[tuple[int, int]] = set()
+    problems: list[Failure] = []
+
+    def unreadable(err: OSError) -> None:
+        problems.append(Failure(shown(err.filename or root), f"folder cannot be read ({err.strerror or err})"))
+
+    for folder, dirs, files in os.walk(root, topdown=True, onerror=unreadable, followlinks=True):
+        yield from problems
+        problems.clear()
+        try:
+            st = os.stat(folder)
+            here = (st.st_dev, st.st_ino)
+        except OSError:
             continue
-        if path.is_file() and path.suffix.lower() in SUPPORTED and not path.name.endswith(SIDECAR):
-            yield path
+        if here in seen:  # a link back to a folder already walked
+            yield Failure(shown(folder), "symbolic link loop (a link to a folder already read)")
+            dirs[:] = []
+            continue
+        seen.add(here)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = Path(folder) / name
+            if path.is_file():
+                if path.suffix.lower() in SUPPORTED and not name.endswith(SIDECAR):
+                    yield path
+            elif not path.exists():
+                yield Failure(shown(path), _missing_reason(path))
+            elif not path.is_dir():
+                yield Failure(shown(path), f"not a regular file ({_kind(path)})")
+    yield from problems
 
 
 def load_paths(paths: Iterable[str | Path], max_bytes: int) -> Loaded:
@@ -318,11 +411,14 @@ def load_paths(paths: Iterable[str | Path], max_bytes: int) -> Loaded:
         path = Path(p).expanduser()
         if path.is_dir():
             found = False
-            for f in iter_files(path):
+            for item in iter_files(path):
                 found = True
-                out.extend(load_file(f, max_bytes))
+                if isinstance(item, Failure):
+                    out.failures.append(item)
+                else:
+                    out.extend(load_file(item, max_bytes))
             if not found:
-                out.failures.append(Failure(str(path), "folder holds no article files (.txt .md .html .json .jsonl)"))
+                out.failures.append(Failure(shown(path), "folder holds no article files (.txt .md .html .json .jsonl)"))
         else:
             out.extend(load_file(path, max_bytes))
     return out

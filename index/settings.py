@@ -35,11 +35,25 @@ class Settings(BaseSettings):
     embed_model: Path | None = Field(None, description="sentence-transformers folder; default: bundled MiniLM")
     embed_batch_size: int = Field(64, ge=1, le=1024)
     max_tokens: int = Field(256, ge=32, le=8192, description="the embedding model's window")
-    ingest_threads: int = Field(0, ge=0, description="torch threads while ingesting; 0 = all cores")
+    ingest_threads: int = Field(0, ge=0, description="torch threads while ingesting; 0 = all cores (all but one in the web app)")
     query_threads: int = Field(1, ge=1, description="torch threads for query encoding")
 
     max_file_mb: float = Field(20.0, gt=0, description="largest article file accepted")
     max_question_chars: int = Field(2000, ge=10)
+    max_history_turns: int = Field(50, ge=0, description="earlier turns a question may carry (history items)")
+    max_history_chars: int = Field(50_000, ge=0, description="characters in all of a question's history together")
+
+    # Limits of the web doors (qa/web): a request over a limit is refused before it is read whole
+    max_request_mb: float = Field(50.0, gt=0, description="largest body of POST /api/articles (JSON or upload)")
+    max_body_kb: float = Field(512.0, gt=0, description="largest body of every other request (questions, searches)")
+    max_records: int = Field(1000, ge=1, description="articles per POST /api/articles request (and files per upload)")
+    ingest_wait_chars: int = Field(
+        200_000, ge=0, description="text above which POST /api/articles answers 202 with a job to poll (GET /api/jobs/ID)")
+    allow_origins: str = Field(
+        "", description="comma-separated origins (https://host[:port]) allowed to call the API from a browser page; "
+                        "same-origin pages always may")
+    login_backoff_after: int = Field(5, ge=1, description="wrong logins from one client before it must wait")
+    login_backoff_max: float = Field(60.0, gt=0, description="longest wait, in seconds, after repeated wrong logins")
 
     # Fetching pages and feeds (index.fetch, index.feeds)
     fetch_timeout: float = Field(20.0, gt=0, description="seconds one URL may take, redirects and body included")
@@ -81,6 +95,18 @@ class Settings(BaseSettings):
             raise ValueError(f"NEWSQA_{info.field_name.upper()} must look like {example}")
         return v.rstrip("/")
 
+    @field_validator("auth")
+    @classmethod
+    def _auth(cls, v: str | None) -> str | None:
+        """``user:password``, both parts non-empty: a value without a colon would
+        otherwise run with an empty password."""
+        if v in (None, ""):
+            return None
+        user, sep, password = v.partition(":")
+        if not sep or not user or not password:
+            raise ValueError("NEWSQA_AUTH must be user:password (both non-empty)")
+        return v
+
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
         """The settings from the environment with keyword overrides; an invalid value is
@@ -112,6 +138,19 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_request_bytes(self) -> int:
+        return int(self.max_request_mb * 1024 * 1024)
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.max_body_kb * 1024)
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """``allow_origins`` as a list, each without a trailing slash."""
+        return [o.strip().rstrip("/") for o in self.allow_origins.split(",") if o.strip()]
 
     def model_path(self) -> Path:
         """The embedding model folder; the bundled package unless one is configured."""

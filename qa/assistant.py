@@ -222,7 +222,7 @@ class Assistant:
         """The k best passages for a query, best first."""
         from .filters import parse_filters
 
-        if not isinstance(k, int) or not 1 <= k <= 100:
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 100:
             raise BadRequest("k must be between 1 and 100")
         return self.retriever.search(self.check_question(query), k, parse_filters(filters))
 
@@ -236,7 +236,8 @@ class Assistant:
         """A short answer whose every sentence is cited, or a refusal."""
         from .filters import parse_filters
 
-        return self.answerer.ask(self.check_question(question), normalise_history(history), parse_filters(filters))
+        question = self.check_question(question)
+        return self._echo(self.answerer.ask(question, self.check_history(history), parse_filters(filters)))
 
     def ask_stream(
         self, question: str, history: History | None = None, filters: Filters | dict | None = None,
@@ -245,7 +246,22 @@ class Assistant:
         it), then the ``Answer`` itself, always last. Bad input raises before the first item."""
         from .filters import parse_filters
 
-        return self.answerer.stream(self.check_question(question), normalise_history(history), parse_filters(filters))
+        question = self.check_question(question)
+        items = self.answerer.stream(question, self.check_history(history), parse_filters(filters))
+        return (self._echo(item) if isinstance(item, Answer) else item for item in items)
+
+    def check_history(self, history: History | None) -> list:
+        """The history as turns, within NEWSQA_MAX_HISTORY_TURNS and NEWSQA_MAX_HISTORY_CHARS."""
+        s = self.settings
+        return normalise_history(history, s.max_history_turns, s.max_history_chars)
+
+    def _echo(self, answer: Answer) -> Answer:
+        """The question as understood, as echoed to the caller: the condensed question,
+        cut to twice the question limit (a long chain of follow-ups carries its context)."""
+        limit = 2 * self.settings.max_question_chars
+        if len(answer.question) > limit:
+            answer.question = answer.question[: limit - 1] + "…"
+        return answer
 
     # -- llama-index components (qa.engines) ----------------------------------------
     def as_retriever(self, k: int = 10, filters: Filters | dict | None = None):
@@ -253,7 +269,7 @@ class Assistant:
         from .engines import NewsRetriever, install_defaults
         from .filters import parse_filters
 
-        if not isinstance(k, int) or not 1 <= k <= 100:
+        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 100:
             raise BadRequest("k must be between 1 and 100")
         install_defaults(self)
         return NewsRetriever(self, k, parse_filters(filters))

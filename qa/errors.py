@@ -4,6 +4,7 @@
 
     NewsqaError            (index.errors)  status 500, exit 1   root: catch this to catch them all
     ├── BadRequest         (qa.errors)     status 400, exit 2   input that cannot be answered as given
+    │   └── TooLarge       (qa.errors)     status 413, exit 2   a request over a size or count limit
     ├── NotFound           (qa.errors)     status 404, exit 1   an article id that is not stored
     ├── LoadError          (index.errors)  status 400, exit 1   one file/record/upload cannot become an article
     │   ├── FetchError     (index.fetch)   a URL cannot be fetched or is refused (one line in the report)
@@ -31,6 +32,13 @@ class BadRequest(NewsqaError):
     """Input that cannot be answered as given (empty question, bad filter, ...)."""
 
     status = 400
+    exit_code = 2
+
+
+class TooLarge(BadRequest):
+    """A request over one of the web doors' limits (body size, articles per request)."""
+
+    status = 413
     exit_code = 2
 
 
@@ -62,5 +70,5 @@ def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:
     return f"{'.'.join(loc)}: {msg}" if loc else msg
 
 
-__all__ = ["BadRequest", "LoadError", "NewsqaError", "NotFound", "SettingsError", "StoreError", "Unavailable",
+__all__ = ["BadRequest", "LoadError", "NewsqaError", "NotFound", "SettingsError", "StoreError", "TooLarge", "Unavailable",
            "validation_message"]

@@ -38,10 +38,26 @@ def _message(item: Any) -> tuple[str, str] | None:
     return None
 
 
-def normalise_history(history: Iterable[Any] | None) -> list[Turn]:
-    """The turns as questions or (question, answer) pairs, oldest first."""
+def normalise_history(history: Iterable[Any] | None, max_turns: int | None = None,
+                      max_chars: int | None = None) -> list[Turn]:
+    """The turns as questions or (question, answer) pairs, oldest first; over
+    ``max_turns`` items or ``max_chars`` characters in all is a ``BadRequest`` (a
+    conversation is kept short so each question stays cheap to answer)."""
+    items = list(history or []) if not isinstance(history, (str, bytes)) else [history]
+    if max_turns is not None and len(items) > max_turns:
+        raise BadRequest(f"the history has {len(items):,} items; the limit is {max_turns:,} (NEWSQA_MAX_HISTORY_TURNS)")
+    turns = _turns(items)
+    if max_chars is not None:
+        size = sum(len(t) if isinstance(t, str) else len(t[0]) + len(t[1]) for t in turns)
+        if size > max_chars:
+            raise BadRequest(f"the history holds {size:,} characters; the limit is {max_chars:,} "
+                             "(NEWSQA_MAX_HISTORY_CHARS)")
+    return turns
+
+
+def _turns(items: list[Any]) -> list[Turn]:
     turns: list[Turn] = []
-    for item in history or []:
+    for item in items:
         msg = _message(item)
         if msg is not None:
             role, text = msg

@@ -287,7 +287,8 @@ class HybridRetriever:
         """Stored vectors of lexical candidates (zeros for one deleted meanwhile)."""
         got = self.store.chunks.get(ids=ids, include=["embeddings"])
         by_id = dict(zip(got["ids"], got["embeddings"]))
-        dim = len(got["embeddings"][0]) if len(got["ids"]) else 1
+        # the model's width, not the first vector's: every one may have been deleted meanwhile
+        dim = self.embedder.dimension
         return [np.asarray(by_id[i], dtype=np.float32) if i in by_id else np.zeros(dim, np.float32) for i in ids]
 
     def _passage(self, snap: Snapshot, pos: int, score: float) -> Passage:

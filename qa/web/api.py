@@ -12,21 +12,28 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
-from ..errors import BadRequest
+from index import IngestReport, load_records, load_uploads
+
+from ..errors import BadRequest, NotFound, TooLarge
+from .jobs import Jobs
 from .models import (
     AnswerOut,
     ArticleIn,
     ArticleOut,
     AskRequest,
     DeletedOut,
+    ErrorOut,
+    FailedReportOut,
     HealthOut,
     IngestReportOut,
+    JobOut,
     PassageOut,
     SearchRequest,
     StreamLine,
 )
+from .uploads import parse_multipart
 
 _ADD_BODY = {
     "requestBody": {
@@ -40,9 +47,27 @@ _ADD_BODY = {
 }
 
 
+def _json_body(body: bytes) -> Any:
+    """The body as JSON (run off the event loop: a large body takes a while to parse)."""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise BadRequest("the JSON body is nested too deeply") from None
+    except ValueError:  # not JSON, or not UTF-8
+        raise BadRequest("the body must be a JSON article, an array of articles, or a multipart file upload "
+                         "(JSON in UTF-8)") from None
+
+
+def _all_failed(report: IngestReport) -> JSONResponse:
+    """Nothing could be added: 422, with the report saying why for each."""
+    n = len(report.failed)
+    return JSONResponse({"error": f"no article could be added ({n} failed; see 'failed')", **report.to_dict()}, 422)
+
+
 def build_router(assistant, settings) -> APIRouter:
     """The /api routes over one Assistant."""
     api = APIRouter(prefix="/api")
+    jobs = Jobs()
 
     @api.post("/ask", response_model=AnswerOut)
     def ask(body: AskRequest) -> dict[str, Any]:
@@ -73,32 +98,58 @@ def build_router(assistant, settings) -> APIRouter:
         """Stored articles, newest first."""
         return assistant.articles()
 
-    @api.post("/articles", response_model=IngestReportOut, openapi_extra=_ADD_BODY)
-    async def add_articles(request: Request) -> dict[str, Any]:
+    @api.post("/articles", response_model=IngestReportOut, openapi_extra=_ADD_BODY, responses={
+        202: {"model": JobOut, "description": "a large addition: queued as a job to poll at GET /api/jobs/{id}"},
+        413: {"model": ErrorOut, "description": "over NEWSQA_MAX_REQUEST_MB or NEWSQA_MAX_RECORDS"},
+        422: {"model": FailedReportOut, "description": "no article could be added: the report says why"}})
+    async def add_articles(request: Request) -> Any:
         """A JSON article or array of them, a multipart upload of files (field ``files``), or
-        ``{"url": ...}`` / ``{"urls": [...]}``: news pages fetched (public addresses only)."""
-        if request.headers.get("content-type", "").startswith("multipart/form-data"):
-            form = await request.form()
-            uploads = [f for f in form.getlist("files") + form.getlist("file") if hasattr(f, "read")]
-            if not uploads:
-                raise BadRequest("no files in the upload (use the form field 'files')")
-            files = [(up.filename or "upload", await up.read(settings.max_file_bytes + 1)) for up in uploads]
-            report = await run_in_threadpool(assistant.add_uploads, files)
-            return report.to_dict()
-        try:
-            payload = await request.json()
-        except ValueError:
-            raise BadRequest("the body must be a JSON article, an array of articles, or a multipart file upload") from None
-        if isinstance(payload, dict) and ("url" in payload or "urls" in payload) and not (
-                {"body", "text", "content"} & payload.keys()):
-            from .feeds import add_urls_body
+        ``{"url": ...}`` / ``{"urls": [...]}``: news pages fetched (public addresses only).
 
-            return await run_in_threadpool(add_urls_body, assistant, settings, payload)
-        records = payload if isinstance(payload, list) else [payload]
-        if not records:
-            raise BadRequest("no articles given")
-        report = await run_in_threadpool(assistant.add_articles, records)
+        At most ``NEWSQA_MAX_RECORDS`` articles (or files) per request, and a body of at most
+        ``NEWSQA_MAX_REQUEST_MB``. When the text to embed is over ``NEWSQA_INGEST_WAIT_CHARS``
+        the answer is 202 with a job (``{"id", "status", ...}``) to poll at ``GET /api/jobs/{id}``;
+        otherwise the report. When every article fails, the report comes with 422."""
+        body = await request.body()  # bounded by guard.BodyLimit before it is read
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            files = await run_in_threadpool(parse_multipart, request.headers["content-type"], body, settings.max_records)
+            loaded = await run_in_threadpool(load_uploads, files, settings.max_file_bytes)
+        else:
+            payload = await run_in_threadpool(_json_body, body)
+            if isinstance(payload, dict) and ("url" in payload or "urls" in payload) and not (
+                    {"body", "text", "content"} & payload.keys()):
+                from .feeds import add_urls_body
+
+                return await run_in_threadpool(add_urls_body, assistant, settings, payload)
+            records = payload if isinstance(payload, list) else [payload]
+            if not records:
+                raise BadRequest("no articles given")
+            _check_count(len(records))
+            loaded = await run_in_threadpool(load_records, records)
+        _check_count(len(loaded.articles) + len(loaded.failures))
+        if not loaded.articles:
+            return _all_failed(IngestReport(failed=loaded.failures))
+        if sum(len(a.body) for a in loaded.articles) > settings.ingest_wait_chars:
+            job = jobs.submit(len(loaded.articles), lambda progress: assistant.add_loaded(loaded, progress))
+            return JSONResponse(job.to_dict(), 202, headers={"Location": f"/api/jobs/{job.id}"})
+        report = await run_in_threadpool(assistant.add_loaded, loaded)
+        if not (report.added or report.updated or report.unchanged or report.folded) and report.failed:
+            return _all_failed(report)
         return report.to_dict()
+
+    @api.get("/jobs/{job_id}", response_model=JobOut)
+    def job(job_id: str) -> dict[str, Any]:
+        """An ingestion job: ``status`` queued, running, done or failed; ``done``/``total``
+        chunks embedded; ``report`` once done (``error`` when it failed)."""
+        found = jobs.get(job_id)
+        if found is None:
+            raise NotFound(f"no job with id {job_id!r}")
+        return found.to_dict()
+
+    def _check_count(n: int) -> None:
+        if n > settings.max_records:
+            raise TooLarge(f"{n:,} articles in one request; the limit is {settings.max_records:,} "
+                           "(NEWSQA_MAX_RECORDS): send them in several requests")
 
     @api.delete("/articles/{article_id}", response_model=DeletedOut)
     def delete(article_id: str) -> dict[str, Any]:

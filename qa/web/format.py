@@ -7,6 +7,7 @@ everything is escaped, and only http(s) URLs become links.
 from __future__ import annotations
 
 import html
+import re
 
 CSS = """
 .nq-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 6px 10px; margin: 6px 0; }
@@ -55,5 +56,18 @@ def _source(c) -> str:
 def answer_text(text: str, note: str = "") -> str:
     """An answer as a chat message (the chat renders markdown: the text is escaped,
     the note shown in italics)."""
+    out = markdown_safe(text)
+    return out + (f"\n\n*{markdown_safe(note)}*" if note else "")
+
+
+_BARE_URL = re.compile(r"(?i)\b(https?|ftp|mailto|javascript|data|file)(:)|\b(www)(\.)")
+
+
+def markdown_safe(text: str) -> str:
+    """Text quoted from articles, made unable to become markup where the chat renders
+    markdown: HTML escaped, no ``[text](url)`` link or image, no ``[ref]: url``
+    definition, no bare URL turned into a link. It reads the same (``[1]`` markers
+    too): only what would make a link is escaped."""
     out = html.escape(text)
-    return out + (f"\n\n*{html.escape(note)}*" if note else "")
+    out = out.replace("](", "]\\(").replace("]:", "]\\:")
+    return _BARE_URL.sub(lambda m: f"{m.group(1)}&#58;" if m.group(1) else f"{m.group(3)}&#46;", out)

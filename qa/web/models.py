@@ -150,6 +150,29 @@ class ArticleOut(BaseModel):
     folded_into: str = Field("", description="for a wire copy, the id of the story it was folded into")
 
 
+class FailedReportOut(IngestReportOut):
+    """The report when no article could be added (HTTP 422)."""
+
+    error: str
+
+
+class JobOut(BaseModel):
+    """An ingestion job (a large ``POST /api/articles``)."""
+
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    articles: int = Field(..., description="articles to add")
+    done: int = Field(..., description="chunks embedded so far")
+    total: int = Field(..., description="chunks to embed (0 until the job starts)")
+    report: IngestReportOut | None = Field(None, description="once done")
+    error: str = Field("", description="why the job failed")
+    url: str = Field(..., description="where to poll it")
+
+
+class ErrorOut(BaseModel):
+    error: str
+
+
 class DeletedOut(BaseModel):
     deleted: str
 

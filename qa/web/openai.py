@@ -132,8 +132,9 @@ def login_ok(settings, authorization: str) -> bool:
     if settings.login is None:
         return True
     scheme, _, token = authorization.partition(" ")
-    if scheme.lower() == "bearer":
-        return credentials_ok(settings, settings.login[0], token.strip())
+    if scheme.lower() == "bearer":  # headers arrive decoded as Latin-1; clients send the password as UTF-8
+        password = token.strip().encode("latin-1", "replace").decode("utf-8", "replace")
+        return credentials_ok(settings, settings.login[0], password)
     creds = basic_credentials(authorization)
     return creds is not None and credentials_ok(settings, *creds)
 

@@ -26,6 +26,10 @@ def _record(a: Article) -> dict[str, Any]:
             "author": a.author, "category": a.category}
 
 
+BATCH_RECORDS = 500  # articles per request to the app (its NEWSQA_MAX_RECORDS may be lower)
+BATCH_BYTES = 8 * 2**20  # bytes of JSON per request
+
+
 def _filters_json(filters: Any) -> Any:
     """Filters as JSON: a ``Filters`` model dumped, a dict or None as given."""
     return filters.model_dump(mode="json") if hasattr(filters, "model_dump") else filters
@@ -67,9 +71,51 @@ class RemoteAssistant:
         """Articles read or fetched here, sent to the app (the feed watcher uses this)."""
         report = IngestReport(failed=list(loaded.failures))
         if loaded.articles:
-            got = self._call("POST", "/api/articles", json=[_record(a) for a in loaded.articles])
-            report = report.merge(IngestReport.from_dict(got))
+            report = report.merge(self._post_articles([_record(a) for a in loaded.articles], progress))
         return report
+
+    def _post_articles(self, records: list[dict[str, Any]], progress=None) -> IngestReport:
+        """Records sent in batches within the app's limits (NEWSQA_MAX_RECORDS,
+        NEWSQA_MAX_REQUEST_MB); a batch the app queues as a job is polled until done."""
+        report = IngestReport()
+        limit = max(1, min(self.settings.max_records, BATCH_RECORDS))
+        budget = min(self.settings.max_request_bytes // 2, BATCH_BYTES)
+        batch: list[dict[str, Any]] = []
+        size = 0
+        for rec in [*records, None]:
+            n = 0 if rec is None else len(json.dumps(rec, ensure_ascii=False).encode())
+            if batch and (rec is None or len(batch) >= limit or size + n > budget):
+                report = report.merge(self._post_batch(batch, progress))
+                batch, size = [], 0
+            if rec is not None:
+                batch.append(rec)
+                size += n
+        return report
+
+    def _post_batch(self, records: list[dict[str, Any]], progress=None) -> IngestReport:
+        r = self.client.post("/api/articles", json=records)
+        if r.status_code == 202:
+            got = self._wait_for_job(r.json()["id"], progress)
+        elif r.status_code == 422 and "failed" in r.json():
+            got = r.json()  # nothing could be added: the report says why
+        elif r.status_code >= 400:
+            raise _error(r.status_code, r.content)
+        else:
+            got = r.json()
+        return IngestReport.from_dict(got)
+
+    def _wait_for_job(self, job_id: str, progress=None) -> dict[str, Any]:
+        import time
+
+        while True:
+            job = self._call("GET", f"/api/jobs/{job_id}")
+            if progress is not None and job["total"]:
+                progress(job["done"], job["total"])
+            if job["status"] == "done":
+                return job["report"]
+            if job["status"] == "failed":
+                raise Unavailable(f"the app could not add the articles: {job['error']}")
+            time.sleep(0.5)
 
     def add_urls(self, urls, progress=None, allow_private: bool | None = None) -> IngestReport:
         """Pages are fetched here, with this process's address policy, and their
@@ -115,7 +161,7 @@ class RemoteAssistant:
 
     def add_articles(self, records, progress=None) -> IngestReport:
         """Article dicts (the contract's fields), sent to the app as JSON."""
-        return IngestReport.from_dict(self._call("POST", "/api/articles", json=list(records)))
+        return self._post_articles(list(records), progress)
 
     def articles(self) -> list[ArticleInfo]:
         return [ArticleInfo.from_dict(r) for r in self._call("GET", "/api/articles")]

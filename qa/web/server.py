@@ -55,9 +55,11 @@ def routers() -> list[RouterFactory]:
 def add_error_handlers(app: FastAPI) -> None:
     """Every error answers ``{"error": one line}``: a ``NewsqaError`` with its own status,
     an invalid request with 422 naming the field, anything else 500 (and a log line)."""
-    from fastapi import HTTPException
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
+    from starlette.exceptions import (
+        HTTPException,  # FastAPI's is a subclass: this catches both
+    )
 
     from ..errors import NewsqaError, validation_message
 
@@ -79,11 +81,47 @@ def add_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": "internal error; the server logged it"}, 500)
 
 
+def add_docs(app: FastAPI, login: list) -> None:
+    """/openapi.json, /docs and /redoc, behind the login when one is set (the API's
+    description tells an anonymous visitor what the doors are and how to call them)."""
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.responses import HTMLResponse, JSONResponse
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=login)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=login)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - API")
+
+    @app.get("/redoc", include_in_schema=False, dependencies=login)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} - API")
+
+
+def add_guards(app: FastAPI, settings: Settings) -> None:
+    """The outer guards of qa/web/guard.py, outermost first: the login back-off, the
+    cross-origin check, the body limit; then CORS for the origins NEWSQA_ALLOW_ORIGINS
+    names (so Gradio's own CORS, which allows any localhost page with credentials,
+    steps aside)."""
+    from starlette.middleware.cors import CORSMiddleware
+
+    from .guard import BodyLimit, LoginBackoff, OriginCheck
+
+    app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_credentials=True,
+                       allow_methods=["GET", "POST", "DELETE"], allow_headers=["authorization", "content-type"])
+    app.add_middleware(BodyLimit, settings=settings)
+    app.add_middleware(OriginCheck, settings=settings)
+    if settings.login:
+        app.add_middleware(LoginBackoff, settings=settings)
+
+
 def create_app(assistant: Assistant, settings: Settings, extra: Sequence[RouterFactory] = ()) -> FastAPI:
     """The FastAPI app: the routers of ``routers()`` (and ``extra``) behind the login,
     one error handling, the OpenAI-compatible /v1 and MCP's /mcp (each checks the login
-    itself), and the Gradio UI mounted at / (mounted last: it takes every path no
-    router claimed)."""
+    itself), the API docs (behind the login), the guards, and the Gradio UI mounted at /
+    (mounted last: it takes every path no router claimed)."""
     quiet_environment()
     import gradio as gr
     from fastapi import Depends, FastAPI
@@ -96,15 +134,17 @@ def create_app(assistant: Assistant, settings: Settings, extra: Sequence[RouterF
 
     mcp = McpDoor(assistant)  # its session manager runs while the app serves
     app = FastAPI(title="newsqa", description="Ask questions about news articles; answers cite their passages.",
-                  lifespan=lambda _app: mcp.lifespan())
+                  lifespan=lambda _app: mcp.lifespan(), docs_url=None, redoc_url=None, openapi_url=None)
     add_error_handlers(app)
     login = [Depends(login_dependency(settings))] if settings.login else []
+    add_docs(app, login)
     for build in [*routers(), *extra]:
         app.include_router(build(assistant, settings), dependencies=login)
     # doors with their own login (a bearer password or the basic login) and their protocol's errors
     app.include_router(openai.build_router(assistant, settings))
     app.add_route(McpDoor.path, mcp, include_in_schema=False)
     ui = build_ui(assistant, settings)
+    add_guards(app, settings)
     return gr.mount_gradio_app(app, ui, path="/", auth=gradio_auth(settings), max_file_size=settings.max_file_bytes,
                                css=CSS, footer_links=["api"])
 
@@ -129,21 +169,39 @@ def remove_lock(settings: Settings) -> None:
 
 
 def running_app(settings: Settings) -> str | None:
-    """The URL of a live app serving this embedded data directory, else None."""
+    """The URL of a live app serving this embedded data directory, else None.
+
+    None only when no app holds it: no ``app.json``, its process gone, or nothing
+    listening at its address (a stale lock whose process id was reused). When a live
+    app is there but cannot be used (a wrong login, an error, no answer in time), this
+    raises ``Unavailable``: opening the embedded store behind the app's back would
+    corrupt it."""
     if settings.chroma_url:
         return None
     try:
         info = json.loads(lock_path(settings).read_text())
-        os.kill(int(info["pid"]), 0)
+        pid, url = int(info["pid"]), str(info["url"])
+        os.kill(pid, 0)
+    except PermissionError:  # a live process of another user
+        pid, url = int(info["pid"]), str(info["url"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
     import httpx
 
+    from ..errors import Unavailable
+
     try:
-        ok = httpx.get(f"{info['url']}/api/health", timeout=2, auth=settings.login).status_code == 200
-    except httpx.HTTPError:
-        return None
-    return str(info["url"]) if ok else None
+        r = httpx.get(f"{url}/api/health", timeout=10, auth=settings.login)
+    except httpx.ConnectError:
+        return None  # nothing listens there: the lock is stale
+    except httpx.HTTPError as exc:
+        raise Unavailable(f"the app (pid {pid}) that owns this data directory at {url} does not answer "
+                          f"({type(exc).__name__}); not opening its store behind its back") from None
+    if r.status_code == 200:
+        return url
+    why = "the login is wrong: set NEWSQA_AUTH as the app has it" if r.status_code in (401, 429) else f"HTTP {r.status_code}"
+    raise Unavailable(f"the app (pid {pid}) that owns this data directory at {url} refuses this process ({why}); "
+                      "not opening its store behind its back")
 
 
 # -- start-up -----------------------------------------------------------------------
@@ -168,6 +226,8 @@ def serve(settings: Settings, watch: bool = False) -> int:
         return 2
     assistant = Assistant.open(settings)
     load_bundled_corpus(assistant)
+    if settings.ingest_threads == 0:  # serving: ingestion leaves a core to the questions asked meanwhile
+        assistant.embedder.ingest_threads = max(1, (os.cpu_count() or 1) - 1)
     assistant.warm_up()  # build the lexical index before the first question
     if settings.llm != "extractive":
         problem = assistant.check_llm()  # loads a GGUF model now rather than at the first question

@@ -11,15 +11,13 @@ to the user as its message.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from index import Failure
-
 from ..errors import NewsqaError
 from .format import answer_text, sources_html
+from .uploads import received_uploads
 
 Tab = Callable[[gr.Blocks, Any, Any], None]
 
@@ -98,23 +96,17 @@ def corpus_tab(blocks: gr.Blocks, assistant, settings) -> None:
                 ["folded", str(report.folded), "wire copies: another outlet carrying a stored story"]]
         return rows + [["failed", f.source, f.reason] for f in report.failed]
 
-    def upload(files: list[str] | None, progress=gr.Progress()):
+    def upload(files: list[dict[str, Any]] | None, progress=gr.Progress()):
         """Add uploaded article files (.txt .md .html .json .jsonl)."""
         if not files:
             return [["failed", "-", "no files chosen"]], articles_table()
-        received, unreadable = [], []
-        for f in files:
-            path = Path(f if isinstance(f, str) else f.name)
-            try:
-                with path.open("rb") as fh:
-                    received.append((path.name, fh.read(settings.max_file_bytes + 1)))
-            except OSError:
-                unreadable.append(Failure(path.name, "the uploaded file could not be read"))
+        # raw FileData (preprocess=False): only files Gradio received for this app are read
+        received, refused = received_uploads(blocks, files, settings.max_file_bytes)
         try:
             report = assistant.add_uploads(received, lambda d, t: progress((d, t), unit="chunks") if t else None)
         except NewsqaError as exc:
             return [["failed", "-", str(exc)]], articles_table()
-        report.failed += unreadable
+        report.failed += refused
         return report_rows(report), articles_table()
 
     def paste(title: str, body: str, source: str, url: str, date: str):
@@ -157,7 +149,7 @@ def corpus_tab(blocks: gr.Blocks, assistant, settings) -> None:
         del_id = gr.Textbox(label="Article id to delete")
         del_btn = gr.Button("Delete", variant="stop")
         del_msg = gr.Markdown()
-    add_btn.click(upload, [files], [result, table], api_name="upload")
+    add_btn.click(upload, [files], [result, table], api_name="upload", preprocess=False)
     paste_btn.click(paste, [t_title, t_body, t_source, t_url, t_date], [result, table], api_name="add_article")
     del_btn.click(delete, [del_id], [del_msg, table], api_name="delete")
 
