@@ -20,7 +20,7 @@ def test_search_survives_chunks_deleted_behind_the_lexical_index(make_assistant)
     a.warm_up()  # the lexical index now holds the quarry's chunks
     snap = a.retriever.snapshot()
     quarry_id = next(r["id"] for r in a.articles() if r["title"] == "Quarry blasting schedule")
-    quarry = [cid for cid, meta in zip(snap.lexical.ids, snap.lexical.metas) if meta["article_id"] == quarry_id]
+    quarry = [cid for cid, meta in zip(snap.lexical.ids, snap.lexical.metas) if meta.article_id == quarry_id]
     assert quarry
     a.store.chunks.delete(ids=quarry)  # gone from the store, still in the lexical index (as mid-delete)
     assert a.retriever.snapshot() is snap  # the derived state has not caught up yet
