@@ -184,6 +184,18 @@ class ChromaStore:
                 if current.get(meta["article_id"]) == meta["version"]:
                     yield cid, doc, meta
 
+    def chunks_of(self, versions: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
+        """(id, text, metadata) of the committed chunks of these articles (article id ->
+        its committed version), for updating the lexical index after a small write."""
+        aids = list(versions)
+        out = []
+        for i in range(0, len(aids), 500):
+            got = self.chunks.get(where={"article_id": {"$in": aids[i : i + 500]}}, include=["metadatas", "documents"])
+            for cid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"]):
+                if versions.get(meta["article_id"]) == meta["version"]:
+                    out.append((cid, doc, meta))
+        return out
+
     def count_chunks(self) -> int:
         return self.chunks.count()
 
