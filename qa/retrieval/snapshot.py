@@ -132,11 +132,14 @@ class SnapshotKeeper:
         return max(self.compact_min, int(self.compact_fraction * lex.main_size))
 
     def _small(self, base: LexicalIndex, changed: set[str], records: dict[str, dict[str, Any]]) -> bool:
-        """Whether applying these changes as a delta stays under the compaction limit."""
-        cost = base.delta_size()
+        """Whether these changes go into the delta: the write itself is under the
+        compaction limit (a bulk load is indexed by a full rebuild at once), and the
+        delta stays within a few times the limit (should compactions keep failing)."""
+        cost = 0
         for aid in changed:
             cost += int(records.get(aid, {}).get("chunks", 0) or 0) + len(base._by_article.get(aid, ()))
-        return cost <= self._limit(base)
+        limit = self._limit(base)
+        return cost <= limit and base.delta_size() + cost <= 4 * limit
 
     def _apply(self, base: LexicalIndex, gen: str, changed: set[str], records: dict[str, dict[str, Any]],
                fps: dict[str, str]) -> LexicalIndex:
