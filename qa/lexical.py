@@ -109,6 +109,7 @@ class _Side:
     dead: np.ndarray | None = None  # bool per document (main then delta); None: all live
     live_n: int = 0
     live_tokens: float = 0.0
+    df_cache: dict[str, int] = field(default_factory=dict, repr=False)  # valid for this (immutable) side only
 
     @classmethod
     def of_main(cls, main: Any, lengths: np.ndarray) -> _Side:
@@ -130,6 +131,14 @@ class _Side:
 
     def df(self, term: str) -> int:
         """Live documents holding ``term``."""
+        n = self.df_cache.get(term)
+        if n is None:
+            if len(self.df_cache) > 100_000:  # questions full of unknown words: keep it bounded
+                self.df_cache.clear()
+            n = self.df_cache[term] = self._df(term)
+        return n
+
+    def _df(self, term: str) -> int:
         n = 0
         if self.main is not None:
             tid = self.main.vocab_dict.get(term)
@@ -178,7 +187,7 @@ class _Side:
         lengths = self._lengths(newly)
         add_tokens = float(sum(len(t) for t in docs))
         return replace(
-            self, delta=self.delta.extended(docs), dead=mask if mask.any() else None,
+            self, delta=self.delta.extended(docs), dead=mask if mask.any() else None, df_cache={},
             live_n=self.live_n + len(docs) - len(newly), live_tokens=self.live_tokens + add_tokens - lengths,
         )
 
