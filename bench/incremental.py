@@ -2,6 +2,7 @@
 until other processes find them (issue 11, item 4).
 
     python bench/incremental.py --from-home DIR --work WORKDIR [--copies 27] [--articles 10]
+    python bench/incremental.py --quality DIR [--share 0.1]
 
 The two synthetic stores of bench/scale.py (MultiHop-RAG's chunks copied --copies times,
 embedded and on a `chroma run` server) are built in WORKDIR if missing. Then:
@@ -19,6 +20,10 @@ each, so one chunk per article): all of them in its top 10. Times are from the m
 the write returned (committed) to the search that found them, wall clock; each poll is
 one search, every 0.1 s. The new articles are ~2,000 words of MultiHop sentences mixed
 from many articles (so that none folds into a stored story), ~10 chunks each.
+
+--quality: MultiHop-RAG retrieval metrics (all queries, hybrid) in one process with the
+full build, then with the last tenth of the articles indexed as a delta on top of a main
+segment built without them: what ranking quality the delta costs.
 """
 
 from __future__ import annotations
@@ -192,6 +197,38 @@ def run_server(served: dict, articles: int, run: str) -> None:
                           "chunks": g["chunks"], "delta_chunks": g["delta_chunks"], "keeper": g["keeper"]}), flush=True)
 
 
+def quality(home: str, share: float) -> None:
+    """MultiHop-RAG retrieval with the last ``share`` of the articles in the delta (the
+    main segment built without them) against the full build, in one process."""
+    from index import Settings
+    from qa import Assistant
+    from qa.evaluation import multihop
+    from qa.lexical import LexicalIndex
+    from qa.retrieval.snapshot import Snapshot, fingerprint
+
+    a = Assistant.open(Settings(home=Path(home)))
+    qs = json.loads((DATA / "MultiHopRAG.json").read_text("utf-8"))
+    full = multihop(a, qs, "hybrid", progress=False)
+    snap = a.retriever.snapshot()
+    records = snap.articles
+    fps = {aid: fingerprint(r) for aid, r in records.items()}
+    late = set(sorted(records)[int(len(records) * (1 - share)):])
+    rows = list(a.store.iter_chunks())
+    t = time.perf_counter()
+    main = LexicalIndex.build("", [r for r in rows if r[2]["article_id"] not in late], {k: v for k, v in fps.items() if k not in late})
+    build_s = time.perf_counter() - t
+    t = time.perf_counter()
+    lex = main.with_changes(a.store.generation(), fps, [r for r in rows if r[2]["article_id"] in late])
+    delta_s = time.perf_counter() - t
+    a.retriever.keeper._snap = Snapshot(lex, records, lex.positions(), snap.aliases)
+    inc = multihop(a, qs, "hybrid", progress=False)
+    print(f"{len(late)} of {len(records)} articles ({lex.delta_size()} chunks) in the delta; main built in {build_s:.1f} s, "
+          f"delta applied in {delta_s:.2f} s")
+    for name, r in (("full build", full), ("main + delta", inc)):
+        m = r["overall"]
+        print(f"| {name} | {m['n']} | {m['hits@4']:.4f} | {m['hits@10']:.4f} | {m['mrr@10']:.4f} | {m['map@10']:.4f} | {r['search_ms_p50']} |")
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--from-home")
@@ -199,11 +236,16 @@ def main() -> None:
     p.add_argument("--copies", type=int, default=27)
     p.add_argument("--articles", type=int, default=10)
     p.add_argument("--only", choices=["embedded", "server"])
+    p.add_argument("--quality", metavar="HOME", help="retrieval metrics with part of HOME's articles in the delta")
+    p.add_argument("--share", type=float, default=0.1, help="with --quality: the share of articles in the delta")
     p.add_argument("--role", help=argparse.SUPPRESS)
     p.add_argument("--cfg", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.role:
         {"embedded": role_embedded, "reader": role_reader}[args.role](json.loads(args.cfg))
+        return
+    if args.quality:
+        quality(args.quality, args.share)
         return
     from bench.scale import build
     from index import Settings
