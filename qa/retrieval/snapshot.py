@@ -1,12 +1,14 @@
 """Derived state: the lexical index and the article table, kept in step with the store.
 
 Every process (embedded store or several on one Chroma server) notices a write through
-the store's generation token, which changes on every write. It then reads the article
-records (one scan of the small collection) and compares each record's fingerprint with
-the fingerprints its lexical index reflects: only the articles that changed, appeared
-or went are touched. Their old chunks are masked and their current chunks, read from
-Chroma by article id, go into the index's delta segment (qa.lexical). A small write
-therefore costs in proportion to its size, in every process alike.
+the store's generation token, which changes on every write. It then reads the store's
+change log for the ids of the articles written since it last looked, and only their
+records and chunks (key lookups): their old chunks are masked and their current chunks
+go into the index's delta segment (qa.lexical). A small write therefore costs in
+proportion to its size, in every process alike. Where the log cannot tell (at a
+process start, or after a day without looking), the process reads every article record
+and compares each one's fingerprint with those its lexical index reflects (a scan of
+the articles collection: ~20 s at 16,000 articles on this machine).
 
 The main segment is rebuilt from Chroma ("compacted") in a background thread once the
 delta passes ``compact_fraction`` of it (and ``compact_min`` chunks); a write larger
@@ -24,6 +26,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,6 +42,7 @@ log = logging.getLogger("newsqa.retrieval")
 
 COMPACT_FRACTION = 0.1  # of the main segment's chunks
 COMPACT_MIN = 2000  # chunks: below this a delta is always cheap enough
+CLOCK_SLACK_S = 600.0  # change-log entries are re-read this far back (writers' clocks may differ)
 
 
 @dataclass
@@ -81,6 +85,8 @@ class SnapshotKeeper:
         self._lock = threading.Lock()
         self._compacted: LexicalIndex | None = None  # a new main segment, built in the background
         self._compacting: threading.Thread | None = None
+        self._log_ts: float | None = None  # change-log entries before this are reflected
+        self._applied: dict[str, float] = {}  # change-log entries applied (generation -> time)
         self.stats = {"full_builds": 0, "loads": 0, "deltas": 0, "compactions": 0}
 
     @property
@@ -97,16 +103,51 @@ class SnapshotKeeper:
             snap = self._snap
             if snap is not None and snap.lexical.generation == gen and self._compacted is None:
                 return snap
-            records = {a["id"]: a for a in self.store.list_articles()}
-            fps = {aid: fingerprint(r) for aid, r in records.items()}
+            started = time.time()
+            logged = self._from_log(snap) if snap is not None else None
+            if logged is not None:
+                records, fps = logged
+            else:
+                records = {a["id"]: a for a in self.store.list_articles()}
+                fps = {aid: fingerprint(r) for aid, r in records.items()}
+                self._log_ts, self._applied = started, {}
             lex = self._lexical(gen, records, fps)
+            sources = sorted({a.get("source", "") for a in records.values()})
+            same = snap is not None and sorted({a.get("source", "") for a in snap.articles.values()}) == sources
             self._snap = Snapshot(
                 lexical=lex,
                 articles=records,
                 positions=lex.positions(),
-                aliases=outlet_aliases(sorted({a.get("source", "") for a in records.values()})),
+                aliases=snap.aliases if same else outlet_aliases(sources),
             )
             return self._snap
+
+    def _from_log(self, snap: Snapshot) -> tuple[dict[str, dict[str, Any]], dict[str, str]] | None:
+        """The article table and fingerprints brought up to date from the change log
+        (only the records it names are read), or None when the log cannot tell."""
+        if self._log_ts is None:
+            return None
+        entries = self.store.changes_since(self._log_ts - CLOCK_SLACK_S)
+        if entries is None:
+            return None
+        fresh = [e for e in entries if e[0] not in self._applied]
+        if any(ids is None for _, _, ids in fresh):
+            return None
+        changed = sorted({a for _, _, ids in fresh for a in ids})
+        records = dict(snap.articles)
+        fps = dict(snap.lexical.fingerprints)
+        for aid in changed:
+            records.pop(aid, None)
+            fps.pop(aid, None)
+        for aid, meta in self.store.records(changed).items():
+            records[aid] = {"id": aid, **meta}
+            fps[aid] = fingerprint(meta)
+        for g, ts, _ in fresh:
+            self._applied[g] = ts
+            self._log_ts = max(self._log_ts, ts)
+        horizon = self._log_ts - 2 * CLOCK_SLACK_S
+        self._applied = {g: ts for g, ts in self._applied.items() if ts >= horizon}
+        return records, fps
 
     def wait_for_compaction(self, timeout: float | None = None) -> None:
         t = self._compacting
@@ -143,7 +184,7 @@ class SnapshotKeeper:
 
     def _apply(self, base: LexicalIndex, gen: str, changed: set[str], records: dict[str, dict[str, Any]],
                fps: dict[str, str]) -> LexicalIndex:
-        versions = {aid: records[aid]["version"] for aid in changed
+        versions = {aid: (records[aid]["version"], int(records[aid].get("chunks") or 0)) for aid in changed
                     if aid in records and not records[aid].get("folded_into") and records[aid].get("chunks", 1)}
         rows = sorted(self.store.chunks_of(versions), key=lambda r: (r[2]["article_id"], r[2].get("chunk", 0))) if versions else []
         if changed:
