@@ -159,6 +159,8 @@ class _Side:
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 of every document (main then delta) for the query terms; 0 for dead ones."""
+        if self.main is not None and terms and not len(self.delta) and self.dead is None:
+            return np.asarray(self.main.get_scores(list(terms)), dtype=np.float32)  # no copy on the common path
         out = np.zeros(len(self), dtype=np.float32)
         if self.main is not None and terms:
             out[: self.n_main] = self.main.get_scores(list(terms))
