@@ -6,6 +6,8 @@ of its carriers. Real model, real Chroma on a temporary folder."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from index import Settings
@@ -22,8 +24,11 @@ TOLL = {"title": "Bridge toll rises", "body": "The bridge toll will rise by a eu
         "source": "Port News", "url": "https://port.example/toll"}
 
 
-def _no_rebuild(monkeypatch, a: Assistant) -> None:
+def _no_rebuild(monkeypatch, a: Assistant, scan: bool = True) -> None:
+    """Fail on a rebuild from Chroma, and (``scan``) on a scan of every article record."""
     monkeypatch.setattr(a.store, "iter_chunks", lambda: (_ for _ in ()).throw(AssertionError("rebuilt from Chroma")))
+    if scan:
+        monkeypatch.setattr(a.store, "list_articles", lambda: (_ for _ in ()).throw(AssertionError("scanned every record")))
 
 
 def _ranking(a: Assistant, q: str, **kw):
@@ -37,7 +42,7 @@ def test_a_small_write_goes_into_the_delta_in_every_process(make_assistant, embe
     a.search("anything")
     keeper = a.retriever.keeper
     builds = keeper.stats["full_builds"]
-    b = Assistant(Settings(home=a.settings.home), store=a.store, embedder=embedder)  # another process, same home
+    b = Assistant(Settings(home=a.settings.home), embedder=embedder)  # as another process would (its own store object)
     b.search("anything")
     _no_rebuild(monkeypatch, a)
     _no_rebuild(monkeypatch, b)
@@ -83,9 +88,24 @@ def test_a_process_start_loads_the_saved_index_and_applies_the_difference(make_a
     assert sorted(p.name for p in root.iterdir()) == saved  # a small write saves nothing
 
     c = Assistant(Settings(home=a.settings.home), store=a.store, embedder=embedder)
-    _no_rebuild(monkeypatch, c)
+    _no_rebuild(monkeypatch, c, scan=False)  # a start reads every record, once
     assert c.search("ferry timetable", 1)[0].article.title == "Harbour news"
     assert c.retriever.keeper.stats == {"full_builds": 0, "loads": 1, "deltas": 1, "compactions": 0}
+
+
+def test_a_process_that_missed_pruned_log_entries_compares_every_record(make_assistant, monkeypatch):
+    from index.store import PRUNED
+
+    a = make_assistant()
+    a.add([CORPUS])
+    a.search("anything")
+    a.add_articles([HARBOUR])
+    a.store.changes.modify(metadata={PRUNED: time.time() + 3600})  # as if the entries were pruned
+    scanned = []
+    real = a.store.list_articles
+    monkeypatch.setattr(a.store, "list_articles", lambda: scanned.append(1) or real())
+    assert a.search("ferry timetable", 1)[0].article.title == "Harbour news"
+    assert scanned == [1] and a.retriever.keeper.stats["full_builds"] == 1  # still a delta, not a rebuild
 
 
 def test_the_main_segment_is_compacted_once_the_delta_grows(make_assistant):
