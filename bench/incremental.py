@@ -140,6 +140,7 @@ def role_reader(cfg: dict) -> None:
     ids = set(json.loads(sys.stdin.readline()))  # the writer's article ids, once it has committed
     seen, polls = wait_until(a, ids, len(ids))
     emit(event="found", at=seen, polls=polls)
+    sys.stdin.readline()  # measure now (one reader at a time, as before the write)
     emit(event="measured", search_p50_ms_after=p50(a, queries(11)))
     sys.stdin.readline()  # deleted
     gone, _ = wait_until(a, ids, 0)
@@ -179,7 +180,11 @@ def run_server(served: dict, articles: int, run: str) -> None:
         r.stdin.write(json.dumps(ids) + "\n")
         r.stdin.flush()
     found_at = [read_event(r) for r, _ in readers]
-    after = [read_event(r) for r, _ in readers]  # p50 with the delta live, before the deletion
+    after = []  # p50 with the delta live, before the deletion: one reader at a time
+    for r, _ in readers:
+        r.stdin.write("\n")
+        r.stdin.flush()
+        after.append(read_event(r))
     t = time.perf_counter()
     for i in ids:
         w.delete(i)
