@@ -59,6 +59,14 @@ def new_articles(n: int, run: str) -> list[dict]:
     return out
 
 
+def article_ids(recs: list[dict]) -> list[str]:
+    """The ids the store gives these articles (from their URLs), known before the write:
+    listing the store's articles after it would take seconds at this size."""
+    from index.article import Article
+
+    return [Article(title=r["title"], body=r["body"], url=r["url"]).id for r in recs]
+
+
 def queries(offset: int) -> list[str]:
     """110 MultiHop-RAG questions; offset 0 before the write, 11 after (other questions:
     the embedder caches the vectors of recent queries)."""
@@ -108,11 +116,11 @@ def role_embedded(cfg: dict) -> None:
     ready = time.perf_counter() - t0
     before = p50(a, queries(0))
     recs = new_articles(cfg["articles"], cfg["run"])
+    ids = set(article_ids(recs))
     t = time.perf_counter()
     report = a.add_articles(recs)
     commit = time.time()
     write_s = time.perf_counter() - t
-    ids = {x["id"] for x in a.articles() if x["url"].startswith(f"https://bench.example/{cfg['run']}/")}
     seen, polls = wait_until(a, ids, len(ids))
     after = p50(a, queries(11))
     lex = a.retriever.snapshot().lexical
@@ -171,14 +179,15 @@ def run_server(served: dict, articles: int, run: str) -> None:
         print(f"server reader {n + 1}: ready in {ev['ready_s']} s, search p50 {ev['search_p50_ms_before']} ms", flush=True)
         readers.append((r, ev))
     w = Assistant.open(Settings(**served))  # the writer: another process on the same server
+    recs = new_articles(articles, run)
+    ids = article_ids(recs)
     t = time.perf_counter()
-    report = w.add_articles(new_articles(articles, run))
+    report = w.add_articles(recs)
     commit = time.time()
-    print(f"server writer: {report.added} added, {report.folded} folded in {time.perf_counter() - t:.1f} s", flush=True)
-    ids = [x["id"] for x in w.articles() if x["url"].startswith(f"https://bench.example/{run}/")]
-    for r, _ in readers:
+    for r, _ in readers:  # they start polling now
         r.stdin.write(json.dumps(ids) + "\n")
         r.stdin.flush()
+    print(f"server writer: {report.added} added, {report.folded} folded in {time.perf_counter() - t:.1f} s", flush=True)
     found_at = [read_event(r) for r, _ in readers]
     after = []  # p50 with the delta live, before the deletion: one reader at a time
     for r, _ in readers:
