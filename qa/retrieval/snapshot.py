@@ -10,6 +10,11 @@ process start, or after a day without looking), the process reads every article 
 and compares each one's fingerprint with those its lexical index reflects (a scan of
 the articles collection: ~20 s at 16,000 articles on this machine).
 
+Known gap: a writer killed after committing an article record but before logging it
+(a window of milliseconds at the end of ``ChromaStore.write``) leaves that article
+unseen by other processes' log-based updates until they restart (a start compares
+every record); a writer running code from before the change log logs nothing.
+
 The main segment is rebuilt from Chroma ("compacted") in a background thread once the
 delta passes ``compact_fraction`` of it (and ``compact_min`` chunks); a write larger
 than that is indexed by a full rebuild at once (a bulk load: today's cost). Each main
