@@ -13,7 +13,8 @@ the articles collection: ~20 s at 16,000 articles on this machine).
 Known gap: a writer killed after committing an article record but before logging it
 (a window of milliseconds at the end of ``ChromaStore.write``) leaves that article
 unseen by other processes' log-based updates until they restart (a start compares
-every record); a writer running code from before the change log logs nothing.
+every record). A generation with no log entry (a writer running code from before the
+change log) makes the process compare every record.
 
 The main segment is rebuilt from Chroma ("compacted") in a background thread once the
 delta passes ``compact_fraction`` of it (and ``compact_min`` chunks); a write larger
@@ -109,7 +110,7 @@ class SnapshotKeeper:
             if snap is not None and snap.lexical.generation == gen and self._compacted is None:
                 return snap
             started = time.time()
-            logged = self._from_log(snap) if snap is not None else None
+            logged = self._from_log(snap, gen) if snap is not None else None
             if logged is not None:
                 records, fps = logged
             else:
@@ -127,13 +128,14 @@ class SnapshotKeeper:
             )
             return self._snap
 
-    def _from_log(self, snap: Snapshot) -> tuple[dict[str, dict[str, Any]], dict[str, str]] | None:
+    def _from_log(self, snap: Snapshot, gen: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]] | None:
         """The article table and fingerprints brought up to date from the change log
-        (only the records it names are read), or None when the log cannot tell."""
+        (only the records it names are read), or None when the log cannot tell: entries
+        pruned, or a generation without an entry (a writer that does not log)."""
         if self._log_ts is None:
             return None
         entries = self.store.changes_since(self._log_ts - CLOCK_SLACK_S)
-        if entries is None:
+        if entries is None or (gen not in self._applied and all(g != gen for g, _, _ in entries)):
             return None
         fresh = [e for e in entries if e[0] not in self._applied]
         if any(ids is None for _, _, ids in fresh):

@@ -108,6 +108,21 @@ def test_a_process_that_missed_pruned_log_entries_compares_every_record(make_ass
     assert scanned == [1] and a.retriever.keeper.stats["full_builds"] == 1  # still a delta, not a rebuild
 
 
+def test_a_generation_without_a_log_entry_makes_the_process_compare_every_record(make_assistant, monkeypatch):
+    from index.store import GENERATION
+
+    a = make_assistant()
+    a.add([CORPUS])
+    a.search("anything")
+    scanned = []
+    real = a.store.list_articles
+    monkeypatch.setattr(a.store, "list_articles", lambda: scanned.append(1) or real())
+    a.add_articles([HARBOUR])
+    assert a.search("ferry timetable", 1)[0].article.title == "Harbour news" and scanned == []  # from the log
+    a.store.articles_col.modify(metadata={GENERATION: "written-without-a-log-entry"})  # a writer that does not log
+    assert a.search("ferry timetable", 1)[0].article.title == "Harbour news" and scanned == [1]
+
+
 def test_the_main_segment_is_compacted_once_the_delta_grows(make_assistant):
     a = make_assistant()
     a.add([CORPUS])
