@@ -9,7 +9,12 @@ matches a committed article record, so a crash at any point leaves nothing visib
 that is half-written, and the next ingestion of the same input completes it.
 
 A generation token in the articles collection's metadata changes on every write; other
-processes compare it to refresh derived state (the lexical index).
+processes compare it to refresh derived state (the lexical index). Each write also adds
+one entry to a change log (a third collection): the new generation, the time, and the
+ids of the articles whose record or chunks it changed, so that a process can update
+its derived state by reading only those (``changes_since``) instead of every record.
+Entries older than a day are pruned; a process that has not looked for that long
+compares every record instead.
 
 Wire copies (index.dedup): a story carried by several outlets has one set of chunks,
 under the article that came first (the story). Every other carrier is an article record
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +47,9 @@ from .settings import Settings
 
 MAX_BATCH = 5000  # Chroma takes at most 5,461 records per call
 GENERATION = "newsqa:generation"
+LOG_KEEP_S = 86400.0  # change-log entries older than this are pruned
+LOG_MAX_IDS = 5000  # a write changing more articles logs "everything" (readers compare all records)
+PRUNED = "newsqa:pruned_before"
 
 
 def _store_failures() -> tuple[type[BaseException], ...]:
@@ -141,6 +150,11 @@ class ChromaStore:
         self.articles_col = _Guarded(self.client.get_or_create_collection(
             f"{settings.collection}_articles", embedding_function=None, configuration=cfg
         ), "articles")
+        # the change log: one record per write (id: the generation it made; Chroma wants a
+        # vector per record, so each gets the same one-dimensional one)
+        self.changes = _Guarded(self.client.get_or_create_collection(
+            f"{settings.collection}_changes", embedding_function=None), "changes")
+        self._touched: set[str] = set()  # articles changed since the last generation bump
 
     # -- generation -------------------------------------------------------------
     def generation(self) -> str:
@@ -148,8 +162,33 @@ class ChromaStore:
         col = self.client.get_collection(self.articles_col.name, embedding_function=None)
         return str((col.metadata or {}).get(GENERATION, ""))
 
+    def _touch(self, ids: Sequence[str]) -> None:
+        self._touched.update(ids)
+
     def _bump(self) -> None:
-        self.articles_col.modify(metadata={GENERATION: uuid.uuid4().hex})
+        """A new generation, its change-log entry written first (a reader that sees the
+        generation finds the entry)."""
+        gen, now = uuid.uuid4().hex, time.time()
+        ids = sorted(self._touched)
+        self._touched.clear()
+        doc = json.dumps(ids if len(ids) <= LOG_MAX_IDS else None)
+        self.changes.add(ids=[gen], documents=[doc], metadatas=[{"ts": now}], embeddings=[[1.0]])
+        self.articles_col.modify(metadata={GENERATION: gen})
+        if int(now) % 64 == 0:  # now and then: prune, noting up to when
+            cutoff = now - LOG_KEEP_S
+            self.changes.modify(metadata={PRUNED: cutoff})
+            self.changes.delete(where={"ts": {"$lt": cutoff}})
+
+    def changes_since(self, ts: float) -> list[tuple[str, float, list[str] | None]] | None:
+        """Change-log entries written at or after ``ts``: (generation, time, ids of the
+        articles changed, or None for "any"), oldest first. None when entries that old
+        were pruned: the caller must compare every record."""
+        col = self.client.get_collection(self.changes.name, embedding_function=None)
+        if ts < float((col.metadata or {}).get(PRUNED, 0.0)):
+            return None
+        got = self.changes.get(where={"ts": {"$gte": ts}}, include=["documents", "metadatas"])
+        out = [(g, float(m["ts"]), json.loads(d)) for g, m, d in zip(got["ids"], got["metadatas"], got["documents"])]
+        return sorted(out, key=lambda e: e[1])
 
     # -- reads ------------------------------------------------------------------
     def versions(self, ids: Sequence[str] | None = None) -> dict[str, str]:
@@ -185,6 +224,27 @@ class ChromaStore:
             for cid, meta, doc in zip(ids_, metas, docs):
                 if current.get(meta["article_id"]) == meta["version"]:
                     yield cid, doc, meta
+
+    def chunks_of(self, articles: dict[str, tuple[str, int]]) -> list[tuple[str, str, dict[str, Any]]]:
+        """(id, text, metadata) of the committed chunks of these articles (article id ->
+        (committed version, number of chunks)), for updating the lexical index after a
+        small write: looked up by chunk id (a metadata filter costs seconds at 200,000
+        chunks), by article id only for an article whose chunks are not all found so."""
+        want = [chunk_id(a, v, i) for a, (v, n) in articles.items() for i in range(n)]
+        out = []
+        for i in range(0, len(want), MAX_BATCH):
+            got = self.chunks.get(ids=want[i : i + MAX_BATCH], include=["metadatas", "documents"])
+            out.extend(zip(got["ids"], got["documents"], got["metadatas"]))
+        found: dict[str, int] = {}
+        for _, _, m in out:
+            found[m["article_id"]] = found.get(m["article_id"], 0) + 1
+        rest = [a for a, (_, n) in articles.items() if found.get(a, 0) != n]
+        again = set(rest)
+        out = [r for r in out if r[2]["article_id"] not in again]
+        for i in range(0, len(rest), 500):
+            got = self.chunks.get(where={"article_id": {"$in": rest[i : i + 500]}}, include=["metadatas", "documents"])
+            out.extend(zip(got["ids"], got["documents"], got["metadatas"]))
+        return [(cid, doc, meta) for cid, doc, meta in out if articles[meta["article_id"]][0] == meta["version"]]
 
     def count_chunks(self) -> int:
         return self.chunks.count()
@@ -262,6 +322,7 @@ class ChromaStore:
                 ids=art_ids[i:j], documents=art_docs[i:j], metadatas=art_metas[i:j], embeddings=np.asarray(art_vecs[i:j])
             )
         self._delete_stale({w.article.id: w.article.version for w in batch})
+        self._touch([w.article.id for w in batch])
         self._bump()
 
     def put_raw(self, chunks: dict[str, Any] | None = None, articles: dict[str, Any] | None = None) -> None:
@@ -274,6 +335,7 @@ class ChromaStore:
                 continue
             for i in range(0, len(recs["ids"]), MAX_BATCH):
                 col.upsert(**{k: v[i : i + MAX_BATCH] for k, v in recs.items()})
+        self._touch(list((articles or {}).get("ids", [])) + [m["article_id"] for m in (chunks or {}).get("metadatas", [])])
         self._bump()
 
     def _delete_stale(self, keep: dict[str, str]) -> None:
@@ -320,6 +382,7 @@ class ChromaStore:
             self.chunks.update(ids=part, metadatas=[{"source_keys": keys}] * len(part))
         self.articles_col.update(ids=[story_id], metadatas=[{
             "carriers": json.dumps(carriers, ensure_ascii=False), "source_keys": keys}])
+        self._touch([story_id])
 
     def write_folded(self, folds: Sequence[tuple[Article, str]]) -> None:
         """Record articles as carriers of stories already stored: each story's carrier
@@ -353,6 +416,7 @@ class ChromaStore:
         if ids:
             self.articles_col.upsert(ids=ids, documents=docs, metadatas=metas, embeddings=np.asarray(vecs))
             self.chunks.delete(where={"article_id": {"$in": ids}})  # a former story of its own, now folded
+        self._touch(ids)
         self._bump()
 
     def remove_carrier(self, story_id: str, carrier_id: str) -> None:
@@ -361,14 +425,17 @@ class ChromaStore:
             current = json.loads(got["metadatas"][0].get("carriers") or "[]")
             if any(c["id"] == carrier_id for c in current):
                 self.set_carriers(story_id, [c for c in current if c["id"] != carrier_id])
+                self._bump()
 
     def set_folded_into(self, ids: Sequence[str], story_id: str) -> None:
         if ids:
             self.articles_col.update(ids=list(ids), metadatas=[{"folded_into": story_id}] * len(ids))
+            self._touch(ids)
 
     def delete_record(self, article_id: str) -> None:
         """Drop a carrier's record (it has no chunks)."""
         self.articles_col.delete(ids=[article_id])
+        self._touch([article_id])
         self._bump()
 
     def delete(self, article_id: str) -> bool:
@@ -378,5 +445,6 @@ class ChromaStore:
             self.articles_col.delete(ids=[article_id])
         self.chunks.delete(where={"article_id": article_id})
         if existed:
+            self._touch([article_id])
             self._bump()
         return existed
