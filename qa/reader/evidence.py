@@ -139,22 +139,24 @@ def score_units(
         found = set(lex.query_terms(clause))
         return any(has_term(found, t) for t in focus)
 
+    has = TermCheck()
+    nothing: set[str] = set()
     previous: Unit | None = None
     for u, context in zip(units, ctx):
-        before = previous.terms if previous is not None and previous.passage.chunk_id == u.passage.chunk_id else set()
+        before = previous.terms if previous is not None and previous.passage.chunk_id == u.passage.chunk_id else nothing
         got = own = detail = beyond = 0.0
         for t, w in zip(terms, weights):
-            if not has_term(titles[u.article_id], t):
+            if not has(titles[u.article_id], t):
                 beyond += w
-                detail += w * has_term(u.terms, t)
-            if has_term(u.terms, t):
+                detail += w * has(u.terms, t)
+            if has(u.terms, t):
                 got += w
                 own += w
-            elif has_term(titles[u.article_id], t):
+            elif has(titles[u.article_id], t):
                 got += w
-            elif has_term(before, t):
+            elif has(before, t):
                 got += 0.5 * w
-            elif has_term(passage_terms[u.passage.chunk_id], t):
+            elif has(passage_terms[u.passage.chunk_id], t):
                 got += w / 3
         u.coverage = got / total
         u.own = own / total
@@ -195,12 +197,44 @@ def _headline(u: Unit) -> bool:
     return own_line and not _TERMINAL.search(u.text)
 
 
-def has_term(terms: set[str], t: str) -> bool:
+def has_term(terms: set[str], t: str, prefixes: set[str] | None = None) -> bool:
     """A (stemmed) term, or a longer or shorter form of it: the stemmer leaves
-    "west"/"western" and "russia"/"russian" apart."""
+    "west"/"western" and "russia"/"russian" apart. ``prefixes`` (``term_prefixes(terms)``)
+    makes the longer-form check a lookup instead of a scan."""
     if t in terms:
         return True
-    return len(t) >= 4 and any(len(u) >= 4 and (u.startswith(t) or t.startswith(u)) for u in terms)
+    if len(t) < 4:
+        return False
+    if any(t[:k] in terms for k in range(4, len(t))):  # a shorter form of t
+        return True
+    if prefixes is not None:
+        return t in prefixes
+    return any(len(u) > len(t) and u.startswith(t) for u in terms)  # a longer form of t
+
+
+def term_prefixes(terms: set[str]) -> set[str]:
+    """Every proper prefix of four or more letters of the terms."""
+    return {u[:k] for u in terms for k in range(4, len(u))}
+
+
+class TermCheck:
+    """has_term with each term set's prefixes built once and answers remembered: the
+    scoring asks the same sets (a title, a passage, a sentence) about the same terms many
+    times over. Valid while the sets it was asked about are alive and unchanged."""
+
+    def __init__(self) -> None:
+        self._prefixes: dict[int, set[str]] = {}
+        self._memo: dict[tuple[int, str], bool] = {}
+
+    def __call__(self, terms: set[str], t: str) -> bool:
+        key = (id(terms), t)
+        got = self._memo.get(key)
+        if got is None:
+            pre = self._prefixes.get(id(terms))
+            if pre is None:
+                pre = self._prefixes[id(terms)] = term_prefixes(terms)
+            got = self._memo[key] = has_term(terms, t, pre)
+        return got
 
 
 def missing_names(q: Question, units: list[Unit]) -> list[str]:
