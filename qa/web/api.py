@@ -45,9 +45,14 @@ def build_router(assistant, settings) -> APIRouter:
     api = APIRouter(prefix="/api")
 
     @api.post("/ask", response_model=AnswerOut)
-    def ask(body: AskRequest) -> dict[str, Any]:
-        """A short answer whose every sentence cites a passage, or a refusal."""
-        return assistant.ask(body.question, history=body.history, filters=body.filters).to_dict()
+    def ask(body: AskRequest, request: Request) -> dict[str, Any]:
+        """A short answer whose every sentence cites a passage, or a refusal. It is added to
+        the conversation ``conversation_id`` (whose turns are the history), else to a new one."""
+        from .conversations import ask_in_conversation, current_user
+
+        answer, cid = ask_in_conversation(assistant, current_user(request, settings), body.question, body.history,
+                                          body.filters, body.conversation_id)
+        return answer.to_dict() | {"conversation_id": cid}
 
     @api.post("/ask/stream", response_class=StreamingResponse,
               responses={200: {"content": {"application/x-ndjson": {"schema": StreamLine.model_json_schema()}}}})
