@@ -73,7 +73,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def answer_to_dict(answer: Answer) -> dict[str, Any]:
@@ -187,12 +187,16 @@ class ConversationStore:
         return cls(Path(settings.home) / FILE)
 
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
+    def _db(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A connection in one transaction; ``write`` takes the write lock at once, so a
+        read-then-write (the next turn's position) cannot interleave with another writer."""
         db = sqlite3.connect(self.path, timeout=30)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=NORMAL")  # with WAL: a commit waits for no fsync, the file stays consistent
         try:
+            if write:
+                db.execute("BEGIN IMMEDIATE")
             with db:  # one transaction: committed on success, rolled back on error
                 yield db
         finally:
@@ -235,7 +239,7 @@ class ConversationStore:
     def append(self, conversation_id: str, owner: str, question: str, answer: Answer) -> int:
         """Add a turn to the owner's conversation; its position (from 0)."""
         now = _now()
-        with self._db() as db:
+        with self._db(write=True) as db:
             self._check(db, conversation_id, owner)
             pos = db.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM turns WHERE conversation_id = ?",
                              (conversation_id,)).fetchone()[0]
@@ -261,7 +265,7 @@ class ConversationStore:
 
     def share(self, conversation_id: str, owner: str) -> str:
         """The conversation's share id (made now if it has none)."""
-        with self._db() as db:
+        with self._db(write=True) as db:
             row = self._check(db, conversation_id, owner)
             if row["share_id"]:
                 return str(row["share_id"])

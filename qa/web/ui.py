@@ -257,7 +257,7 @@ def chat_tab(blocks: gr.Blocks, assistant, settings) -> None:
             note = gr.Markdown(elem_id="conversation-note")
         with gr.Column(scale=3):
             chat = gr.Chatbot(label="Conversation", height=440, elem_id="chat", latex_delimiters=[],
-                              feedback_options=FEEDBACK)
+                              feedback_options=FEEDBACK, buttons=["copy", "copy_all"])
             box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, elem_id="question")
             with gr.Row():
                 send = gr.Button("Ask", variant="primary", elem_id="ask")
@@ -277,6 +277,7 @@ def chat_tab(blocks: gr.Blocks, assistant, settings) -> None:
     box.submit(ask, inputs, [chat, box, sources, conv_id], api_name=False).then(
         after_answer, [conv_id], side, api_name=False)
     new.click(new_conversation, None, [chat, box, sources, conv_id, *side, note], api_name=False)
+    chat.clear(new_conversation, None, [chat, box, sources, conv_id, *side, note], api_name=False)  # its bin icon
     convs.input(open_conversation, [convs], [chat, sources, conv_id, *side, note], api_name=False)
     rename_btn.click(rename, [conv_id, title], [*side, note], api_name=False)
     delete_btn.click(delete, [conv_id], [chat, sources, conv_id, *side, note], api_name=False)
