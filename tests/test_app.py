@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from qa.history import message_text as _text
+from qa.web.format import plain_text
 from tests.helpers import ROOT, free_port, start_app, stop
 
 HTML_ARTICLE = """<!doctype html><html><head><title>Lighthouse keeper retires after 40 years | Harbour Times</title>
@@ -304,14 +305,15 @@ def test_web_chat_streams_checked_sentences_then_falls_back_on_error(llm_server,
     partial = None
     while time.time() < deadline and partial is None:
         for chat, _box, _sources in job.outputs():
-            if chat and _text(chat[-1]["content"]) == FIRST:
+            if chat and plain_text(_text(chat[-1]["content"])) == FIRST:
                 partial = chat
         time.sleep(0.1)
     assert partial is not None and not reply.gate.is_set()  # shown while the model was still held
     reply.gate.set()
     chat, _box, sources = job.result()
     # the second sentence quotes another sentence of the article: its own number
-    assert _text(chat[-1]["content"]) == f"{FIRST} {SECOND.replace('[1]', '[2]')}" and "Crimean peninsula" in sources
+    assert plain_text(_text(chat[-1]["content"])) == f"{FIRST} {SECOND.replace('[1]', '[2]')}" and "Crimean peninsula" in sources
+    assert "[[2]](#nq-t0-s2)" in _text(chat[-1]["content"])  # each marker links to its source in the panel
 
     fake_llm.script(Reply(status=500))
     chat, _box, sources = client.predict("What did France say about the withdrawal?", [], [], "", "", api_name="/ask")
