@@ -76,6 +76,13 @@ def test_rest_client_holds_a_conversation_by_its_id(app):
 
     r = httpx.patch(f"{app}/api/conversations/{cid}", json={"title": "France and Kuleba"}, auth=ALICE)
     assert r.status_code == 200 and r.json()["title"] == "France and Kuleba" and r.json()["turns"] == 2
+    with httpx.stream("POST", f"{app}/api/ask/stream", json={"question": "What did Stoltenberg say?",
+                                                           "conversation_id": cid}, auth=ALICE, timeout=120) as r:
+        lines = [json.loads(line) for line in r.iter_lines() if line.strip()]
+    assert lines[-1]["answer"]["conversation_id"] == cid and lines[-1]["answer"]["citations"]
+    assert len(httpx.get(f"{app}/api/conversations/{cid}", auth=ALICE).json()["messages"]) == 3
+    r = httpx.post(f"{app}/api/ask/stream", json={"question": "x", "conversation_id": "nope"}, auth=ALICE)
+    assert r.status_code == 404  # before the stream starts
     r = httpx.post(f"{app}/api/ask", json={"question": "x", "conversation_id": cid, "history": ["y"]}, auth=ALICE)
     assert r.status_code == 400 and "either conversation_id or history" in r.json()["error"]
     r = httpx.post(f"{app}/api/ask", json={"question": "x", "conversation_id": "nope"}, auth=ALICE)

@@ -101,6 +101,32 @@ def ask_in_conversation(assistant, owner: str, question: str, history: list, fil
     return answer, conversation_id
 
 
+def stream_in_conversation(assistant, owner: str, question: str, history: list, filters: Any,
+                           conversation_id: str | None):
+    """``ask_in_conversation`` for a streamed answer: (piece, None) for each checked piece
+    of text, then (Answer, conversation id) once the answer is saved. Bad input (and an
+    unknown conversation) raises here, before the stream starts."""
+    store = assistant.conversations
+    if conversation_id:
+        if history:
+            raise BadRequest("give either conversation_id or history, not both (the conversation holds its history)")
+        history = store.get(conversation_id, owner).history()
+    items = assistant.ask_stream(question, history=history, filters=filters)
+
+    def run():
+        cid = conversation_id
+        for item in items:
+            if isinstance(item, str):
+                yield item, None
+                continue
+            if not cid:
+                cid = store.create(owner, question).id
+            store.append(cid, owner, question, item)
+            yield item, cid
+
+    return run()
+
+
 # -- routers -------------------------------------------------------------------------------
 def build_router(assistant, settings) -> APIRouter:
     """/api/conversations: list, read, rename, delete, export, share, feedback."""
