@@ -183,7 +183,6 @@ def test_browser_cites_reopens_shares_exports_and_takes_feedback(app, home, bodi
         ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
         page = ctx.new_page()
         _login(page, app, ALICE)
-        page.locator("#new-conversation").click()
 
         # ask; [1] is a link: clicking it opens, scrolls to and highlights source 1
         _ask_in_browser(page, STRIKE, 0)

@@ -168,7 +168,8 @@ def chat_tab(blocks: gr.Blocks, assistant, settings) -> None:
         return (chat, panel, conv.id, *sidebar(conv, owner, request), "")
 
     def new_conversation(request: gr.Request):
-        return ([], "", sources_html(None), None, *sidebar(None, _owner(request, settings), request), "")
+        """An empty chat (a question already typed stays in the box)."""
+        return ([], sources_html(None), None, *sidebar(None, _owner(request, settings), request), "")
 
     def rename(conv_id: str | None, title: str, request: gr.Request):
         owner = _owner(request, settings)
@@ -276,8 +277,8 @@ def chat_tab(blocks: gr.Blocks, assistant, settings) -> None:
         after_answer, [conv_id], side, api_name=False)
     box.submit(ask, inputs, [chat, box, sources, conv_id], api_name=False).then(
         after_answer, [conv_id], side, api_name=False)
-    new.click(new_conversation, None, [chat, box, sources, conv_id, *side, note], api_name=False)
-    chat.clear(new_conversation, None, [chat, box, sources, conv_id, *side, note], api_name=False)  # its bin icon
+    new.click(new_conversation, None, [chat, sources, conv_id, *side, note], api_name=False)
+    chat.clear(new_conversation, None, [chat, sources, conv_id, *side, note], api_name=False)  # its bin icon
     convs.input(open_conversation, [convs], [chat, sources, conv_id, *side, note], api_name=False)
     rename_btn.click(rename, [conv_id, title], [*side, note], api_name=False)
     delete_btn.click(delete, [conv_id], [chat, sources, conv_id, *side, note], api_name=False)
