@@ -21,8 +21,8 @@ from tests.helpers import CORPUS, DATA, ROOT, start_app, stop
 
 pytestmark = pytest.mark.slow
 
-ALICE, BOB = ("alice", "pw-alice"), ("bob", "pw,bob")  # a comma inside a password stays in it
-AUTH = f"{ALICE[0]}:{ALICE[1]},{BOB[0]}:{BOB[1]}"
+ALICE, BOB, CAROL = ("alice", "pw-alice"), ("bob", "pw,bob"), ("carol", "pw-carol")  # a comma in a password stays in it
+AUTH = ",".join(f"{user}:{password}" for user, password in (ALICE, BOB, CAROL))
 ARTICLES = [DATA / "articles" / "lakeline-rail-drivers-strike.json", DATA / "articles" / "brackwater-flash-flood.json"]
 FRANCE = "What did France say about the withdrawal?"
 STRIKE = "When will the Lakeline Rail drivers strike?"
@@ -182,7 +182,9 @@ def test_browser_cites_reopens_shares_exports_and_takes_feedback(app, home, bodi
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
         page = ctx.new_page()
-        _login(page, app, ALICE)
+        _login(page, app, CAROL)  # the REST tests' conversations are alice's and bob's: none listed here
+        page.wait_for_timeout(1000)
+        assert page.locator("#conversations label").count() == 0
 
         # ask; [1] is a link: clicking it opens, scrolls to and highlights source 1
         _ask_in_browser(page, STRIKE, 0)
@@ -206,6 +208,7 @@ def test_browser_cites_reopens_shares_exports_and_takes_feedback(app, home, bodi
         page.locator("#nq-t0 svg.nq-timeline a.nq-point").first.click()
         assert page.locator("#nq-t0 svg.nq-timeline").is_visible()
         if os.environ.get("NEWSQA_SCREENSHOT"):
+            page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
 
         # thumbs down with a reason, on the first answer
@@ -250,8 +253,9 @@ def test_browser_cites_reopens_shares_exports_and_takes_feedback(app, home, bodi
         assert all(h.startswith(("#nq-t", "https://")) for h in hrefs)  # only its sources and the articles
         assert guest.request.get(app + "/api/conversations").status == 401
         assert guest.request.get(app + "/config").status == 401
-        home_page = shared.goto(app + "/")
-        assert shared.locator("input[type=password]").count() == 1 or home_page.status == 401  # the login, not the chat
+        shared.goto(app + "/")
+        shared.locator("input[type=password]").wait_for(timeout=60_000)  # the login, not the chat
+        assert shared.locator("#question").count() == 0
         guest.close()
         page.locator("#unshare").click()
         page.get_by_text("No longer shared").wait_for(timeout=30_000)
