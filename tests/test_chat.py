@@ -1,8 +1,8 @@
-"""The chat people expect, as they reach it: saved conversations over real HTTP (two
+"""The chat people expect, as they reach it: saved conversations over real HTTP (several
 logins kept apart), share links, Markdown export, feedback, and a real headless
 Chromium clicking citations, reopening a conversation after a reload, opening a share
 link without logging in, exporting, and giving a thumbs down that `newsqa feedback
-export` then finds. One app process (python app.py) with NEWSQA_AUTH naming two users."""
+export` then finds. One app process (python app.py) with NEWSQA_AUTH naming three users."""
 
 from __future__ import annotations
 

@@ -20,7 +20,9 @@ def credentials_ok(settings: Any, user: str, password: str) -> bool:
     """True when no login is set, or these are one user's credentials. Compared as UTF-8
     bytes in constant time (``compare_digest`` refuses non-ASCII str), both parts
     always, so timing reveals neither."""
-    logins = settings.logins
+    logins = getattr(settings, "logins", None)
+    if logins is None:  # a settings-like object with only ``login``
+        logins = [settings.login] if settings.login else []
     if not logins:
         return True
     ok = False

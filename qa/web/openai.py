@@ -133,7 +133,7 @@ def login_ok(settings, authorization: str) -> bool:
         return True
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() == "bearer":
-        return credentials_ok(settings, settings.login[0], token.strip())
+        return any(credentials_ok(settings, user, token.strip()) for user, _ in settings.logins)  # any user's password
     creds = basic_credentials(authorization)
     return creds is not None and credentials_ok(settings, *creds)
 
