@@ -206,3 +206,19 @@ def test_several_logins_each_get_in():
     assert credentials_ok(s, "alice", "pw1") and credentials_ok(s, "bob", "p,w2")
     assert not credentials_ok(s, "alice", "p,w2") and not credentials_ok(s, "bob", "pw1") and not credentials_ok(s, "", "")
     assert Settings(auth="editor:s3cret", home="/nonexistent").logins == [("editor", "s3cret")]
+
+
+def test_the_chat_shows_a_stored_conversation_and_reads_its_own_messages_back(store):
+    from qa.web.ui import _history_from_chat, conversation_view
+
+    conv = store.create("alice", "q")
+    store.append(conv.id, "alice", "When does the *park* open?", _answer())
+    store.append(conv.id, "alice", "And the strike?", _answer())
+    chat, panel = conversation_view(store.get(conv.id, "alice"))
+    assert [m["role"] for m in chat] == ["user", "assistant", "user", "assistant"]
+    assert "[[2]](#nq-t1-s2)" in chat[3]["content"] and "[[1]](#nq-t0-s1)" in chat[1]["content"]
+    assert "id='nq-t1-s2'" in panel and "id='nq-t0' data-turn='0' hidden" in panel
+    chat.append({"role": "user", "content": "bad"})
+    chat.append({"role": "assistant", "content": "⚠️ the question is empty"})  # errors are not turns
+    assert _history_from_chat(chat) == [("When does the *park* open?", _answer().text), ("And the strike?", _answer().text),
+                                        "bad"]
