@@ -181,7 +181,8 @@ def test_browser_asks_sees_citation_opens_source_and_uploads(server, tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(server + "/", wait_until="networkidle")
+        page.goto(server + "/")  # not "networkidle": the session's state keeps a heartbeat stream open
+        page.locator("#question textarea").wait_for(timeout=60_000)
         page.locator("#question textarea").fill("What did France say about the withdrawal?")
         page.locator("#ask").click()
         page.locator("#sources mark").first.wait_for(timeout=60_000)
