@@ -70,7 +70,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
-    auth: str | None = Field(None, description="user:password for the web UI and REST API")
+    auth: str | None = Field(None, description="user:password (or several, comma-separated: user:pw,user2:pw2) for the web UI and REST API")
 
     # Optional LLM writer (qa.llm); the extractive answerer needs none of these.
     llm: Literal["extractive", "openai", "ollama", "llamacpp"] = Field("extractive", description="who writes the answer")
@@ -121,11 +121,26 @@ class Settings(BaseSettings):
 
     @property
     def login(self) -> tuple[str, str] | None:
-        """``auth`` as (user, password), or None when no login is set."""
+        """The first login of ``auth`` as (user, password) (the one the CLI uses to reach
+        a running app), or None when no login is set."""
+        logins = self.logins
+        return logins[0] if logins else None
+
+    @property
+    def logins(self) -> list[tuple[str, str]]:
+        """Every login of ``auth`` (``user:password,user2:password2``) as (user, password).
+        A comma followed by no ``name:`` belongs to the password before it."""
         if not self.auth:
-            return None
-        user, _, password = self.auth.partition(":")
-        return user, password
+            return []
+        pairs: list[tuple[str, str]] = []
+        for piece in self.auth.split(","):
+            user, sep, password = piece.partition(":")
+            user = user.strip()
+            if (sep and user and " " not in user) or not pairs:
+                pairs.append((user, password))
+            else:  # no "user:" here: a comma inside the previous password
+                pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]},{piece}")
+        return pairs
 
     @property
     def chroma_path(self) -> Path:

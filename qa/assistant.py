@@ -36,6 +36,7 @@ class Assistant:
         self._retriever = None
         self._answerer = None
         self._watcher = None
+        self._conversations = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
@@ -80,6 +81,17 @@ class Assistant:
     def add_loaded(self, loaded: Loaded, progress=None) -> IngestReport:
         with self._write_lock:
             return self.indexer.add_loaded(loaded, progress)
+
+    # -- conversations ------------------------------------------------------------
+    @property
+    def conversations(self):
+        """Saved conversations, share links and feedback (qa.conversations): a SQLite file
+        in this process's data directory (also with a Chroma server: per app)."""
+        if self._conversations is None:
+            from .conversations import ConversationStore
+
+            self._conversations = ConversationStore.for_settings(self.settings)
+        return self._conversations
 
     # -- feeds ------------------------------------------------------------------
     @property

@@ -264,6 +264,30 @@ def cmd_eval(args) -> int:
     return evaluation.main(args)
 
 
+def cmd_feedback(args) -> int:
+    """Thumbs up/down given in the web chat, as a question file ``newsqa eval qa`` runs
+    (answer keys left empty for a person to fill in). Reads the data directory's
+    conversation file directly: SQLite is safe beside a running app."""
+    from index import Settings
+
+    from .conversations import ConversationStore
+
+    rating = None if args.rating == "all" else args.rating
+    items = ConversationStore.for_settings(Settings.load()).feedback(rating)
+    if args.json:
+        text = json.dumps([f.to_dict() for f in items], ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = "".join(json.dumps(f.question_row(), ensure_ascii=False) + "\n" for f in items)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+    print(f"newsqa: {len(items)} answers rated" + (f" {rating}" if rating else "")
+          + (f", written to {args.output}" if args.output else ""), file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .web import server  # light: its heavy imports are inside functions
 
@@ -355,6 +379,14 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true")
     q.add_argument("-v", "--verbose", action="store_true", help="print every question answered wrongly")
     sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("feedback", help="feedback given on answers in the web chat")
+    fsub = sp.add_subparsers(dest="action", required=True, metavar="ACTION")
+    f = fsub.add_parser("export", help="as a question file for `newsqa eval qa` (answer keys left empty to fill in)")
+    f.add_argument("-o", "--output", help="write to this file (default: stdout)")
+    f.add_argument("--rating", choices=["down", "up", "all"], default="all", help="only thumbs down, or up (default all)")
+    f.add_argument("--json", action="store_true", help="the full feedback records as a JSON array instead")
+    sp.set_defaults(func=cmd_feedback)
     return p
 
 

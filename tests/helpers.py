@@ -104,7 +104,7 @@ def start_app(home: Path, log: Path | None = None, args: Sequence[str] = (), **e
         proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), *args], env=env,
                                 stdout=out, stderr=out, cwd=home)
     base = f"http://127.0.0.1:{port}"
-    auth = tuple(env_extra["NEWSQA_AUTH"].split(":", 1)) if "NEWSQA_AUTH" in env_extra else None
+    auth = tuple(env_extra["NEWSQA_AUTH"].split(",")[0].split(":", 1)) if "NEWSQA_AUTH" in env_extra else None
     try:
         wait_until_up(f"{base}/api/health", timeout=360, proc=proc, auth=auth)
     except RuntimeError as exc:

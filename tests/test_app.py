@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from qa.history import message_text as _text
+from qa.web.format import plain_text
 from tests.helpers import CHROMIUM, ROOT, free_port, start_app, stop, wait_for
 
 pytestmark = pytest.mark.slow
@@ -179,7 +180,8 @@ def test_browser_asks_sees_citation_opens_source_and_uploads(server, tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(server + "/", wait_until="networkidle")
+        page.goto(server + "/")  # not "networkidle": the session's state keeps a heartbeat stream open
+        page.locator("#question textarea").wait_for(timeout=60_000)
         page.locator("#question textarea").fill("What did France say about the withdrawal?")
         page.locator("#ask").click()
         page.locator("#sources mark").first.wait_for(timeout=60_000)
@@ -300,12 +302,14 @@ def test_web_chat_streams_checked_sentences_then_falls_back_on_error(llm_server,
     client = Client(llm_server + "/", verbose=False)
     job = client.submit("When did Russia annex Crimea?", [], [], "", "", api_name="/ask")
     partial = wait_for(lambda: next((chat for chat, _box, _sources in job.outputs()
-                                     if chat and _text(chat[-1]["content"]) == FIRST), None), 60, "the first sentence shown")
+                                     if chat and plain_text(_text(chat[-1]["content"])) == FIRST), None),
+                       60, "the first sentence shown")
     assert partial and not reply.gate.is_set()  # shown while the model was still held
     reply.gate.set()
     chat, _box, sources = job.result()
     # the second sentence quotes another sentence of the article: its own number
-    assert _text(chat[-1]["content"]) == f"{FIRST} {SECOND.replace('[1]', '[2]')}" and "Crimean peninsula" in sources
+    assert plain_text(_text(chat[-1]["content"])) == f"{FIRST} {SECOND.replace('[1]', '[2]')}" and "Crimean peninsula" in sources
+    assert "[[2]](#nq-t0-s2)" in _text(chat[-1]["content"])  # each marker links to its source in the panel
 
     fake_llm.script(Reply(status=500))
     chat, _box, sources = client.predict("What did France say about the withdrawal?", [], [], "", "", api_name="/ask")

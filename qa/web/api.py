@@ -70,20 +70,28 @@ def build_router(assistant, settings) -> APIRouter:
     jobs = Jobs()
 
     @api.post("/ask", response_model=AnswerOut)
-    def ask(body: AskRequest) -> dict[str, Any]:
-        """A short answer whose every sentence cites a passage, or a refusal."""
-        return assistant.ask(body.question, history=body.history, filters=body.filters).to_dict()
+    def ask(body: AskRequest, request: Request) -> dict[str, Any]:
+        """A short answer whose every sentence cites a passage, or a refusal. It is added to
+        the conversation ``conversation_id`` (whose turns are the history), else to a new one."""
+        from .conversations import ask_in_conversation, current_user
+
+        answer, cid = ask_in_conversation(assistant, current_user(request, settings), body.question, body.history,
+                                          body.filters, body.conversation_id)
+        return answer.to_dict() | {"conversation_id": cid}
 
     @api.post("/ask/stream", response_class=StreamingResponse,
               responses={200: {"content": {"application/x-ndjson": {"schema": StreamLine.model_json_schema()}}}})
-    def ask_stream(body: AskRequest) -> StreamingResponse:
+    def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
         """Newline-delimited JSON: ``{"text": ...}`` for each checked piece an LLM writes,
         then ``{"answer": <the /api/ask object>}``. Bad input is a 4xx before the stream."""
-        items = assistant.ask_stream(body.question, history=body.history, filters=body.filters)
+        from .conversations import current_user, stream_in_conversation
+
+        items = stream_in_conversation(assistant, current_user(request, settings), body.question, body.history,
+                                       body.filters, body.conversation_id)
 
         def lines():
-            for item in items:
-                obj = {"text": item} if isinstance(item, str) else {"answer": item.to_dict()}
+            for item, cid in items:
+                obj = {"text": item} if isinstance(item, str) else {"answer": item.to_dict() | {"conversation_id": cid}}
                 yield json.dumps(obj, ensure_ascii=False) + "\n"
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")

@@ -1,4 +1,4 @@
-"""The one login check (``NEWSQA_AUTH=user:password``), shared by the REST API and the
+"""The one login check (``NEWSQA_AUTH=user:password``, or several: ``user:pw,user2:pw2``), shared by the REST API and the
 Gradio UI so both refuse the same way."""
 
 from __future__ import annotations
@@ -17,16 +17,20 @@ def _bytes(text: str) -> bytes:
 
 
 def credentials_ok(settings: Any, user: str, password: str) -> bool:
-    """True when no login is set, or these are the credentials. Compared as UTF-8
+    """True when no login is set, or these are one user's credentials. Compared as UTF-8
     bytes in constant time (``compare_digest`` refuses non-ASCII str), both parts
     always, so timing reveals neither."""
-    login = settings.login
-    if login is None:
+    logins = getattr(settings, "logins", None)
+    if logins is None:  # a settings-like object with only ``login``
+        logins = [settings.login] if settings.login else []
+    if not logins:
         return True
-    want_user, want_password = login
-    ok_user = secrets.compare_digest(_bytes(user), _bytes(want_user))
-    ok_password = secrets.compare_digest(_bytes(password), _bytes(want_password))
-    return ok_user and ok_password
+    ok = False
+    for want_user, want_password in logins:  # every login checked, so timing does not tell which matched
+        ok_user = secrets.compare_digest(_bytes(user), _bytes(want_user))
+        ok_password = secrets.compare_digest(_bytes(password), _bytes(want_password))
+        ok |= ok_user and ok_password
+    return ok
 
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:

@@ -34,6 +34,8 @@ class AskRequest(BaseModel):
         description="earlier turns, oldest first: questions, [question, answer] pairs, or chat messages",
     )
     filters: Filters | None = Field(None, description="outlets and a date range to restrict the answer to")
+    conversation_id: str | None = Field(None, description="a stored conversation to continue (its turns are the history); "
+                                        "without one a new conversation is started")
 
 
 class SearchRequest(BaseModel):
@@ -116,6 +118,7 @@ class AnswerOut(BaseModel):
     question: str = Field("", description="the question as understood (a follow-up resolved)")
     note: str = Field("", description="e.g. why an LLM's answer fell back to the extractive one")
     unsupported: list[str] = Field(default_factory=list, description="LLM sentences left out: no passage supports them")
+    conversation_id: str | None = Field(None, description="the stored conversation this answer was added to")
 
 
 class StreamLine(BaseModel):

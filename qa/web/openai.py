@@ -134,7 +134,7 @@ def login_ok(settings, authorization: str) -> bool:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() == "bearer":  # headers arrive decoded as Latin-1; clients send the password as UTF-8
         password = token.strip().encode("latin-1", "replace").decode("utf-8", "replace")
-        return credentials_ok(settings, settings.login[0], password)
+        return any(credentials_ok(settings, user, password) for user, _ in settings.logins)  # any user's password
     creds = basic_credentials(authorization)
     return creds is not None and credentials_ok(settings, *creds)
 

@@ -47,9 +47,10 @@ def routers() -> list[RouterFactory]:
     """Every router the app serves, each built over the Assistant and the settings and
     put behind the login. To add a door, append its ``build_router`` here."""
     from .api import build_router
+    from .conversations import build_router as conversations_router
     from .feeds import build_router as feeds_router
 
-    return [build_router, feeds_router]
+    return [build_router, feeds_router, conversations_router]
 
 
 def add_error_handlers(app: FastAPI) -> None:
@@ -143,6 +144,9 @@ def create_app(assistant: Assistant, settings: Settings, extra: Sequence[RouterF
     # doors with their own login (a bearer password or the basic login) and their protocol's errors
     app.include_router(openai.build_router(assistant, settings))
     app.add_route(McpDoor.path, mcp, include_in_schema=False)
+    from .conversations import share_router
+
+    app.include_router(share_router(assistant, settings))  # read-only shared pages: the link is the key, no login
     ui = build_ui(assistant, settings)
     add_guards(app, settings)
     return gr.mount_gradio_app(app, ui, path="/", auth=gradio_auth(settings), max_file_size=settings.max_file_bytes,

@@ -5,9 +5,11 @@ an image or a bare URL link, and reads the same."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from qa.web.format import answer_text
+from qa.web.format import answer_text, plain_text
 
 pytestmark = pytest.mark.unit
 
@@ -21,11 +23,13 @@ def test_quoted_text_cannot_make_a_link_or_markup():
 
     out = answer_text(EVIL, note="see [here](https://evil.example)")
     rendered = MarkdownIt("commonmark").render(out)
-    assert "<a " not in rendered and "<img" not in rendered and "<b>" not in rendered
+    links = re.findall(r"<a [^>]*>", rendered)
+    assert links == ['<a href="#nq-t0-s1">']  # the citation marker, into the sources panel, and nothing else
+    assert "<img" not in rendered and "<b>" not in rendered
     assert "://" not in out and "www." not in out  # no bare URL for a linkifier to find
-    assert "[1]" in out  # citation markers untouched
 
 
 def test_ordinary_answers_read_the_same():
     text = "Gabriel Attal said the withdrawal was a positive sign [1]. Kuleba agreed [2]."
-    assert answer_text(text) == text
+    assert plain_text(answer_text(text)) == text
+    assert plain_text(answer_text(EVIL)) == EVIL  # escaped for display, never changed
