@@ -134,7 +134,8 @@ def test_browser_adds_a_link_and_follows_a_feed_in_the_corpus_tab(app, public_si
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
-        page.goto(app + "/", wait_until="networkidle")
+        page.goto(app + "/")  # not "networkidle": the session's state keeps a heartbeat stream open
+        page.get_by_role("tab", name="Corpus").wait_for(timeout=60_000)
         page.get_by_role("tab", name="Corpus").click()
         page.locator("#link textarea, #link input").first.fill(url)
         page.locator("#add-link").click()
