@@ -62,8 +62,13 @@ def main() -> None:
     try:
         cport = free_port()
         chroma = f"http://127.0.0.1:{cport}"
-        procs.append(subprocess.Popen(["chroma", "run", "--path", str(tmp / "chroma"), "--host", "127.0.0.1",
-                                       "--port", str(cport)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                ["chroma", "run", "--path", str(tmp / "chroma"), "--host", "127.0.0.1", "--port", str(cport)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         wait_until_up(f"{chroma}/api/v2/heartbeat", timeout=300, proc=procs[-1])
         t0 = time.perf_counter()
         copy_store(Path(args.from_home), chroma, "cluster")
@@ -73,16 +78,30 @@ def main() -> None:
         apps = []
         for _ in range(2):
             ap = free_port()
-            procs.append(subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(ap)], env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, str(ROOT / "app.py"), "--port", str(ap)],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             apps.append(f"http://127.0.0.1:{ap}")
         for a, proc in zip(apps, procs[1:]):
             wait_until_up(f"{a}/api/health", timeout=300, proc=proc)
 
         # new articles: MultiHop bodies under new titles and URLs, so each is findable by its title
         src = json.loads((DATA / "corpus.json").read_text("utf-8"))
-        new = [{"title": f"Cluster check {i:03d} quokka{i:03d}", "body": f"Quokka{i:03d} marker. " + src[i * 7 % len(src)]["body"][:3000],
-                "url": f"https://cluster.example/{i}", "source": "Cluster Wire", "published_at": "2023-12-30"} for i in range(args.new)]
+        new = [
+            {
+                "title": f"Cluster check {i:03d} quokka{i:03d}",
+                "body": f"Quokka{i:03d} marker. " + src[i * 7 % len(src)]["body"][:3000],
+                "url": f"https://cluster.example/{i}",
+                "source": "Cluster Wire",
+                "published_at": "2023-12-30",
+            }
+            for i in range(args.new)
+        ]
         (tmp / "new.json").write_text(json.dumps(new))
 
         questions = [q["query"] for q in json.loads((DATA / "MultiHopRAG.json").read_text("utf-8"))][::11]
@@ -91,8 +110,13 @@ def main() -> None:
         def add_new() -> None:
             time.sleep(5)
             t = time.perf_counter()
-            p = subprocess.run([sys.executable, "-m", "qa.cli", "add", str(tmp / "new.json"), "--json"], env=env,
-                               capture_output=True, text=True, cwd=ROOT)
+            p = subprocess.run(
+                [sys.executable, "-m", "qa.cli", "add", str(tmp / "new.json"), "--json"],
+                env=env,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
             ingest.update(out=" ".join(p.stdout.split()), seconds=time.perf_counter() - t)
 
         res = ask_load(apps, questions, args.clients, args.seconds, during=add_new)

@@ -30,13 +30,40 @@ import numpy as np
 from index.dedup import NUM_PERM, THRESHOLD, BatchIndex, shingles, signature
 
 ROOT = Path(__file__).resolve().parents[1]
-SWAPS = ["said", "told", "reported", "announced", "noted", "added", "stated", "explained", "claimed", "week",
-         "Tuesday", "company", "officials", "government", "people", "year", "new", "former", "major", "local"]
+SWAPS = [
+    "said",
+    "told",
+    "reported",
+    "announced",
+    "noted",
+    "added",
+    "stated",
+    "explained",
+    "claimed",
+    "week",
+    "Tuesday",
+    "company",
+    "officials",
+    "government",
+    "people",
+    "year",
+    "new",
+    "former",
+    "major",
+    "local",
+]
 DATELINES = ["LONDON (Reuters) - ", "NEW YORK (AP) — ", "PARIS (AFP) - ", "WASHINGTON (Reuters) - ", ""]
-CREDITS = ["", "Reporting by Anna Kell; Editing by Tom Brand", "The Associated Press contributed to this report.",
-           "(c) Copyright Agence France-Presse."]
-EXTRA = ["The story was updated with comments from local officials.", "Readers can follow live updates on our website.",
-         "It was not immediately clear how the decision would affect residents in the region."]
+CREDITS = [
+    "",
+    "Reporting by Anna Kell; Editing by Tom Brand",
+    "The Associated Press contributed to this report.",
+    "(c) Copyright Agence France-Presse.",
+]
+EXTRA = [
+    "The story was updated with comments from local officials.",
+    "Readers can follow live updates on our website.",
+    "It was not immediately clear how the decision would affect residents in the region.",
+]
 
 
 def wire_copy(body: str, rng: random.Random) -> tuple[str, dict]:
@@ -96,15 +123,24 @@ def main(argv: list[str] | None = None) -> int:
             neg.append(bj)
             neg_pairs.append((bj, r["title"], records[best]["title"]))
         if k == 3:
-            same = max((jaccard(sh[i], sh[j]), records[i]["source"], records[i]["title"], records[j]["title"])
-                       for i in range(len(records)) for j in range(i + 1, len(records))
-                       if records[i]["source"] == records[j]["source"] and records[i]["category"] == records[j]["category"])
-            print(f"  most similar same-outlet pair (never folded): {same[0]:.3f} {same[1]}: {same[2][:50]!r} vs {same[3][:50]!r}")
+            same = max(
+                (jaccard(sh[i], sh[j]), records[i]["source"], records[i]["title"], records[j]["title"])
+                for i in range(len(records))
+                for j in range(i + 1, len(records))
+                if records[i]["source"] == records[j]["source"] and records[i]["category"] == records[j]["category"]
+            )
+            print(
+                f"  most similar same-outlet pair (never folded): {same[0]:.3f} {same[1]}: {same[2][:50]!r} vs {same[3][:50]!r}"
+            )
         pos_a, neg_a = np.array(pos), np.array(neg)
-        print(f"{k}-word shingles: positives {len(pos)} (wire copies)  Jaccard min {pos_a.min():.3f} "
-              f"p5 {np.percentile(pos_a, 5):.3f} median {np.median(pos_a):.3f}")
-        print(f"{k}-word shingles: negatives {len(neg)} (nearest other story, same category)  Jaccard max "
-              f"{neg_a.max():.3f} p99 {np.percentile(neg_a, 99):.3f} median {np.median(neg_a):.3f}")
+        print(
+            f"{k}-word shingles: positives {len(pos)} (wire copies)  Jaccard min {pos_a.min():.3f} "
+            f"p5 {np.percentile(pos_a, 5):.3f} median {np.median(pos_a):.3f}"
+        )
+        print(
+            f"{k}-word shingles: negatives {len(neg)} (nearest other story, same category)  Jaccard max "
+            f"{neg_a.max():.3f} p99 {np.percentile(neg_a, 99):.3f} median {np.median(neg_a):.3f}"
+        )
         if k == 3:
             print("  hardest negatives (check by eye that they are different stories):")
             for bj, t1, t2 in sorted(neg_pairs, reverse=True)[:6:2]:
@@ -131,13 +167,16 @@ def main(argv: list[str] | None = None) -> int:
     for i, s in enumerate(sigs):
         if s is None:
             continue
-        others = [k for k in index.lsh.query(s.minhash())
-                  if k != str(i) and records[int(k)]["source"] != records[i]["source"]]
+        others = [
+            k for k in index.lsh.query(s.minhash()) if k != str(i) and records[int(k)]["source"] != records[i]["source"]
+        ]
         if any(index.sigs[k].jaccard(s) >= THRESHOLD for k in others):
             false_folds += 1
-    print(f"THRESHOLD {THRESHOLD} with MinHash ({NUM_PERM} permutations) + LSH: wire copies folded "
-          f"{found}/{found + missed}; corpus articles folded into a different story {false_folds}/{len(records)}; "
-          f"MinHash estimate error mean {np.mean(est_err):.3f} max {np.max(est_err):.3f}")
+    print(
+        f"THRESHOLD {THRESHOLD} with MinHash ({NUM_PERM} permutations) + LSH: wire copies folded "
+        f"{found}/{found + missed}; corpus articles folded into a different story {false_folds}/{len(records)}; "
+        f"MinHash estimate error mean {np.mean(est_err):.3f} max {np.max(est_err):.3f}"
+    )
     return 0
 
 

@@ -39,23 +39,29 @@ from index.article import Article, parse_date  # noqa: E402
 
 def page(r: dict) -> bytes:
     paras = "".join(f"<p>{html.escape(p)}</p>" for p in r["body"].split("\n") if p.strip())
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(r['title'])}</title>"
-            f"<meta property='og:site_name' content='{html.escape(r['source'])}'>"
-            f"<meta property='article:published_time' content='{html.escape(r['published_at'])}'>"
-            f"<meta name='author' content='{html.escape(r.get('author') or '')}'></head><body>"
-            f"<nav><a href='/'>Home</a> | <a href='/news'>News</a></nav><article><h1>{html.escape(r['title'])}</h1>"
-            f"{paras}</article><footer>All rights reserved.</footer></body></html>").encode()
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(r['title'])}</title>"
+        f"<meta property='og:site_name' content='{html.escape(r['source'])}'>"
+        f"<meta property='article:published_time' content='{html.escape(r['published_at'])}'>"
+        f"<meta name='author' content='{html.escape(r.get('author') or '')}'></head><body>"
+        f"<nav><a href='/'>Home</a> | <a href='/news'>News</a></nav><article><h1>{html.escape(r['title'])}</h1>"
+        f"{paras}</article><footer>All rights reserved.</footer></body></html>"
+    ).encode()
 
 
 def feed(records: list[dict], base: str, version: int) -> bytes:
     items = []
     for i, r in enumerate(records):
         when = parse_date(r["published_at"])
-        items.append(f"<item><title>{html.escape(r['title'])}</title><link>{base}/a/{i}.html</link>"
-                     f"<guid isPermaLink='false'>mh-{i}</guid><pubDate>{format_datetime(when)}</pubDate>"
-                     f"<description>{html.escape(r['body'][:200])}</description></item>")
-    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>MultiHop wire v{version}"
-            f"</title><link>{base}/</link><description>bench</description>{''.join(items)}</channel></rss>").encode()
+        items.append(
+            f"<item><title>{html.escape(r['title'])}</title><link>{base}/a/{i}.html</link>"
+            f"<guid isPermaLink='false'>mh-{i}</guid><pubDate>{format_datetime(when)}</pubDate>"
+            f"<description>{html.escape(r['body'][:200])}</description></item>"
+        )
+    return (
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>MultiHop wire v{version}"
+        f"</title><link>{base}/</link><description>bench</description>{''.join(items)}</channel></rss>"
+    ).encode()
 
 
 class Site:
@@ -122,8 +128,10 @@ def main() -> int:
     watch_s, out = newsqa(env, "watch", "--once", "--json")
     assert out.returncode == 0, out.stderr
     rep = json.loads(out.stdout.splitlines()[-1])
-    print(f"first poll: {rep['entries']} entries, added {rep['added']}, folded {rep['folded']}, "
-          f"failed {len(rep['failed'])}, feed text used {len(rep['from_feed_text'])}")
+    print(
+        f"first poll: {rep['entries']} entries, added {rep['added']}, folded {rep['folded']}, "
+        f"failed {len(rep['failed'])}, feed text used {len(rep['from_feed_text'])}"
+    )
 
     from qa import Assistant
 
@@ -142,8 +150,17 @@ def main() -> int:
         if r.get("folded_into"):
             continue
         body = a.article(r["id"])["body"]
-        arts.append(Article(title=r["title"], body=body, source=r["source"], url=r["url"] or None,
-                            published_at=parse_date(r["published_at"]), author=r["author"], category=r["category"]))
+        arts.append(
+            Article(
+                title=r["title"],
+                body=body,
+                source=r["source"],
+                url=r["url"] or None,
+                published_at=parse_date(r["published_at"]),
+                author=r["author"],
+                category=r["category"],
+            )
+        )
     # the baseline reaches below the facade on purpose (as bench/ingest.py): the texts the
     # indexer embeds, encoded by the same model object with nothing else around it
     texts = [a.indexer.embed_text(x, c) for x in arts for c in a.indexer.chunk(x)]
@@ -158,7 +175,9 @@ def main() -> int:
     chunks_before = a.stats().chunks
     print(f"articles {len(stored)} searchable {searchable}  chunks {len(texts)} (store {chunks_before})  home {home}")
     print(f"watch --once {watch_s:7.1f} s + search index in a fresh process {index_s:5.1f} s = {first_total:7.1f} s")
-    print(f"raw encode   {raw_s:7.1f} s  ->  raw / (watch to searchable) = {raw_s / first_total:.3f}   (target >= 0.85)")
+    print(
+        f"raw encode   {raw_s:7.1f} s  ->  raw / (watch to searchable) = {raw_s / first_total:.3f}   (target >= 0.85)"
+    )
     del a
 
     hits = site.hits
@@ -167,16 +186,20 @@ def main() -> int:
     from index.store import ChromaStore
 
     chunks_after = ChromaStore(Settings(home=home)).count_chunks()
-    print(f"second poll (feed unchanged): {second_s:5.2f} s, status {rep2['status']!r}, requests {site.hits - hits}, "
-          f"chunks {chunks_before} -> {chunks_after}   (target < 5 s, nothing re-embedded)")
+    print(
+        f"second poll (feed unchanged): {second_s:5.2f} s, status {rep2['status']!r}, requests {site.hits - hits}, "
+        f"chunks {chunks_before} -> {chunks_after}   (target < 5 s, nothing re-embedded)"
+    )
 
     site.set_feed(records, 2)  # the feed changed (new ETag), its entries did not
     hits = site.hits
     third_s, out = newsqa(env, "watch", "--once", "--json")
     rep3 = json.loads(out.stdout.splitlines()[-1])
     chunks_after3 = ChromaStore(Settings(home=home)).count_chunks()
-    print(f"third poll (feed changed, same entries): {third_s:5.2f} s, skipped {rep3['skipped']}, added {rep3['added']}, "
-          f"requests {site.hits - hits}, chunks {chunks_after} -> {chunks_after3}")
+    print(
+        f"third poll (feed changed, same entries): {third_s:5.2f} s, skipped {rep3['skipped']}, added {rep3['added']}, "
+        f"requests {site.hits - hits}, chunks {chunks_after} -> {chunks_after3}"
+    )
     return 0
 
 

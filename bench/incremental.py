@@ -56,8 +56,15 @@ def new_articles(n: int, run: str) -> list[dict]:
     for i in range(n):
         sents = [f"The {CODEWORD} {run} report number {i} opens here."] + rng.sample(pool, 90)
         paras = [" ".join(sents[j : j + 6]) for j in range(0, len(sents), 6)]
-        out.append({"title": f"Regional digest {run}-{i}", "body": "\n".join(paras), "source": f"Bench Wire {i}",
-                    "url": f"https://bench.example/{run}/{i}", "published_at": "2023-12-01T08:00:00+00:00"})
+        out.append(
+            {
+                "title": f"Regional digest {run}-{i}",
+                "body": "\n".join(paras),
+                "source": f"Bench Wire {i}",
+                "url": f"https://bench.example/{run}/{i}",
+                "published_at": "2023-12-01T08:00:00+00:00",
+            }
+        )
     return out
 
 
@@ -133,10 +140,22 @@ def role_embedded(cfg: dict) -> None:
     gone_commit, delete_s = time.time(), time.perf_counter() - t
     gone, _ = wait_until(a, ids, 0)
     lex = a.retriever.snapshot().lexical
-    emit(role="embedded", ready_s=round(ready, 1), added=report.added, folded=report.folded, write_s=round(write_s, 1),
-         found_after_commit_s=round(seen - commit, 2), polls=polls, gone_after_commit_s=round(gone - gone_commit, 2),
-         delete_s=round(delete_s, 1), search_p50_ms_before=before, search_p50_ms_after=after,
-         chunks=lex.live_count(), delta_chunks=lex.delta_size(), keeper=a.retriever.keeper.stats)
+    emit(
+        role="embedded",
+        ready_s=round(ready, 1),
+        added=report.added,
+        folded=report.folded,
+        write_s=round(write_s, 1),
+        found_after_commit_s=round(seen - commit, 2),
+        polls=polls,
+        gone_after_commit_s=round(gone - gone_commit, 2),
+        delete_s=round(delete_s, 1),
+        search_p50_ms_before=before,
+        search_p50_ms_after=after,
+        chunks=lex.live_count(),
+        delta_chunks=lex.delta_size(),
+        keeper=a.retriever.keeper.stats,
+    )
 
 
 def role_reader(cfg: dict) -> None:
@@ -161,8 +180,12 @@ def role_reader(cfg: dict) -> None:
 
 
 def spawn(role: str, cfg: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, __file__, "--role", role, "--cfg", json.dumps(cfg)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, __file__, "--role", role, "--cfg", json.dumps(cfg)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def read_event(p: subprocess.Popen) -> dict:
@@ -180,7 +203,9 @@ def run_server(served: dict, articles: int, run: str) -> None:
     for n in range(2):  # one after the other: the first start builds and saves the index, the next loads it
         r = spawn("reader", {"settings": served})
         ev = read_event(r)
-        print(f"server reader {n + 1}: ready in {ev['ready_s']} s, search p50 {ev['search_p50_ms_before']} ms", flush=True)
+        print(
+            f"server reader {n + 1}: ready in {ev['ready_s']} s, search p50 {ev['search_p50_ms_before']} ms", flush=True
+        )
         readers.append((r, ev))
     w = Assistant.open(Settings(**served))  # the writer: another process on the same server
     recs = new_articles(articles, run)
@@ -209,10 +234,22 @@ def run_server(served: dict, articles: int, run: str) -> None:
     for n, ((r, ready), f, m) in enumerate(zip(readers, found_at, after)):
         g = read_event(r)
         r.wait(timeout=60)
-        print(json.dumps({"role": f"server reader {n + 1}", "found_after_commit_s": round(f["at"] - commit, 2),
-                          "polls": f["polls"], "gone_after_commit_s": round(g["at"] - gone_commit, 2),
-                          "search_p50_ms_before": ready["search_p50_ms_before"], "search_p50_ms_after": m["search_p50_ms_after"],
-                          "chunks": g["chunks"], "delta_chunks": g["delta_chunks"], "keeper": g["keeper"]}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "role": f"server reader {n + 1}",
+                    "found_after_commit_s": round(f["at"] - commit, 2),
+                    "polls": f["polls"],
+                    "gone_after_commit_s": round(g["at"] - gone_commit, 2),
+                    "search_p50_ms_before": ready["search_p50_ms_before"],
+                    "search_p50_ms_after": m["search_p50_ms_after"],
+                    "chunks": g["chunks"],
+                    "delta_chunks": g["delta_chunks"],
+                    "keeper": g["keeper"],
+                }
+            ),
+            flush=True,
+        )
 
 
 def quality(home: str, share: float) -> None:
@@ -230,21 +267,27 @@ def quality(home: str, share: float) -> None:
     snap = a.retriever.snapshot()
     records = snap.articles
     fps = {aid: fingerprint(r) for aid, r in records.items()}
-    late = set(sorted(records)[int(len(records) * (1 - share)):])
+    late = set(sorted(records)[int(len(records) * (1 - share)) :])
     rows = list(a.store.iter_chunks())
     t = time.perf_counter()
-    main = LexicalIndex.build("", [r for r in rows if r[2]["article_id"] not in late], {k: v for k, v in fps.items() if k not in late})
+    main = LexicalIndex.build(
+        "", [r for r in rows if r[2]["article_id"] not in late], {k: v for k, v in fps.items() if k not in late}
+    )
     build_s = time.perf_counter() - t
     t = time.perf_counter()
     lex = main.with_changes(a.store.generation(), fps, [r for r in rows if r[2]["article_id"] in late])
     delta_s = time.perf_counter() - t
     a.retriever.keeper._snap = Snapshot(lex, records, lex.positions(), snap.aliases)
     inc = multihop(a, qs, "hybrid", progress=False)
-    print(f"{len(late)} of {len(records)} articles ({lex.delta_size()} chunks) in the delta; main built in {build_s:.1f} s, "
-          f"delta applied in {delta_s:.2f} s")
+    print(
+        f"{len(late)} of {len(records)} articles ({lex.delta_size()} chunks) in the delta; main built in {build_s:.1f} s, "
+        f"delta applied in {delta_s:.2f} s"
+    )
     for name, r in (("full build", full), ("main + delta", inc)):
         m = r["overall"]
-        print(f"| {name} | {m['n']} | {m['hits@4']:.4f} | {m['hits@10']:.4f} | {m['mrr@10']:.4f} | {m['map@10']:.4f} | {r['search_ms_p50']} |")
+        print(
+            f"| {name} | {m['n']} | {m['hits@4']:.4f} | {m['hits@10']:.4f} | {m['mrr@10']:.4f} | {m['map@10']:.4f} | {r['search_ms_p50']} |"
+        )
 
 
 def main() -> None:
@@ -284,8 +327,11 @@ def main() -> None:
     if args.only == "embedded":
         return
     port = free_port()
-    server = subprocess.Popen(["chroma", "run", "--path", str(work / "server"), "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["chroma", "run", "--path", str(work / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=120, proc=server)
         served = {"home": str(work / "client"), "collection": "scale", "chroma_url": f"http://127.0.0.1:{port}"}

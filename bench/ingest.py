@@ -59,8 +59,12 @@ def main() -> None:
 
     n = len(articles)
     print(f"articles {n}  chunks {len(texts)}  tokens {tokens}  (home {home})")
-    print(f"ingest     {ingest_s:8.1f} s  {n / ingest_s:6.2f} articles/s  {len(texts) / ingest_s:6.2f} chunks/s  {tokens / ingest_s:8.0f} tokens/s")
-    print(f"raw encode {raw_s:8.1f} s  {n / raw_s:6.2f} articles/s  {len(texts) / raw_s:6.2f} chunks/s  {tokens / raw_s:8.0f} tokens/s")
+    print(
+        f"ingest     {ingest_s:8.1f} s  {n / ingest_s:6.2f} articles/s  {len(texts) / ingest_s:6.2f} chunks/s  {tokens / ingest_s:8.0f} tokens/s"
+    )
+    print(
+        f"raw encode {raw_s:8.1f} s  {n / raw_s:6.2f} articles/s  {len(texts) / raw_s:6.2f} chunks/s  {tokens / raw_s:8.0f} tokens/s"
+    )
     print(f"ingest rate / raw encode rate: {raw_s / ingest_s:.3f}   (target >= 0.90)")
     print(f"peak resident memory: ingestion {ingest_peak_mb:.0f} MB, whole run {peak_mb:.0f} MB   (target < 2048 MB)")
 

@@ -73,15 +73,28 @@ def asking(base: str, questions: list[str], clients: int, until) -> tuple[list[t
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--articles", type=int, default=200)
-    p.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/data/multihop-rag/corpus.json",
-                   help="MultiHop-RAG's corpus.json (the articles uploaded)")
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        default=ROOT.parent / "shared/data/multihop-rag/corpus.json",
+        help="MultiHop-RAG's corpus.json (the articles uploaded)",
+    )
     p.add_argument("--clients", type=int, default=2)
     p.add_argument("--idle-seconds", type=float, default=40)
     args = p.parse_args()
     questions = [json.loads(x)["question"] for x in (ROOT / "tests/data/questions.jsonl").read_text().splitlines()]
     records = json.loads(args.corpus.read_text("utf-8"))[: args.articles]
-    upload = [{"title": r["title"], "body": r["body"], "source": r.get("source"), "url": r.get("url"),
-               "published_at": r.get("published_at"), "author": r.get("author")} for r in records]
+    upload = [
+        {
+            "title": r["title"],
+            "body": r["body"],
+            "source": r.get("source"),
+            "url": r.get("url"),
+            "published_at": r.get("published_at"),
+            "author": r.get("author"),
+        }
+        for r in records
+    ]
     chars = sum(len(r["body"]) for r in upload)
 
     with tempfile.TemporaryDirectory() as home:
@@ -126,15 +139,21 @@ def main() -> None:
     loaded = [lat for t, lat in loaded_all if lo <= t <= hi]
     idle_l = [lat for _t, lat in idle]
     job = state["job"]
-    print(f"upload: {len(upload)} articles, {chars:,} characters in one POST /api/articles; answered in "
-          f"{1000 * state['post_seconds']:.0f} ms ({'202 job' if 'id' in job else job['status']}), "
-          f"job {job['status']} after {hi - lo:.1f} s: {json.dumps(job.get('report'))}")
-    print(f"idle:   {len(idle_l)} asks, p50 {1000 * pct(idle_l, .5):.0f} ms, p95 {1000 * pct(idle_l, .95):.0f} ms, "
-          f"errors {len(idle_err)}")
-    print(f"loaded: {len(loaded)} asks, p50 {1000 * pct(loaded, .5):.0f} ms, p95 {1000 * pct(loaded, .95):.0f} ms, "
-          f"errors {len(loaded_err)}")
+    print(
+        f"upload: {len(upload)} articles, {chars:,} characters in one POST /api/articles; answered in "
+        f"{1000 * state['post_seconds']:.0f} ms ({'202 job' if 'id' in job else job['status']}), "
+        f"job {job['status']} after {hi - lo:.1f} s: {json.dumps(job.get('report'))}"
+    )
+    print(
+        f"idle:   {len(idle_l)} asks, p50 {1000 * pct(idle_l, 0.5):.0f} ms, p95 {1000 * pct(idle_l, 0.95):.0f} ms, "
+        f"errors {len(idle_err)}"
+    )
+    print(
+        f"loaded: {len(loaded)} asks, p50 {1000 * pct(loaded, 0.5):.0f} ms, p95 {1000 * pct(loaded, 0.95):.0f} ms, "
+        f"errors {len(loaded_err)}"
+    )
     print(f"health during the job: {len(state['health'])} checks, worst {1000 * max(state['health'] or [0]):.0f} ms")
-    print(f"ratio loaded p95 / idle p95: {pct(loaded, .95) / pct(idle_l, .95):.2f}  (target <= 2)")
+    print(f"ratio loaded p95 / idle p95: {pct(loaded, 0.95) / pct(idle_l, 0.95):.2f}  (target <= 2)")
 
 
 if __name__ == "__main__":

@@ -35,14 +35,17 @@ def main() -> None:
     args = p.parse_args()
     a = Assistant.open(Settings(home=Path(args.home)))
     a.add([DATA / "corpus.json"])
-    queries = [q["query"] for q in json.loads((DATA / "MultiHopRAG.json").read_text("utf-8"))][:: 7][: args.n]
+    queries = [q["query"] for q in json.loads((DATA / "MultiHopRAG.json").read_text("utf-8"))][::7][: args.n]
     own = [json.loads(line)["question"] for line in (ROOT / "tests/data/questions.jsonl").read_text().splitlines()]
     for q in queries[:10]:  # warm-up: model, lexical index, Chroma caches
         a.ask(q)
     stats = a.stats()
     print(f"corpus: {stats.articles} articles, {stats.chunks} chunks")
-    for name, fn, qs in [("search", lambda q: a.search(q, 10), queries), ("ask", lambda q: a.ask(q), queries),
-                         ("ask (short questions)", lambda q: a.ask(q), own * 4)]:
+    for name, fn, qs in [
+        ("search", lambda q: a.search(q, 10), queries),
+        ("ask", lambda q: a.ask(q), queries),
+        ("ask (short questions)", lambda q: a.ask(q), own * 4),
+    ]:
         times = []
         for q in qs:
             t0 = time.perf_counter()

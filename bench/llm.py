@@ -76,17 +76,25 @@ def run(a: Assistant, questions: list[dict], label: str, show: bool) -> dict:
         if not ans.refused:
             shares.append(cited_share(ans.text, len(ans.citations)))
         if show:
-            print(f"  [{'ok' if ok else '--'}] {q['question']}\n       {ans.text[:300]}" + (f"\n       note: {ans.note}" if ans.note else ""))
+            print(
+                f"  [{'ok' if ok else '--'}] {q['question']}\n       {ans.text[:300]}"
+                + (f"\n       note: {ans.note}" if ans.note else "")
+            )
     log.removeHandler(stats)
     t = stats.total
     row = {
-        "writer": label, "correct": f"{correct}/{len(questions)}",
+        "writer": label,
+        "correct": f"{correct}/{len(questions)}",
         "answerable right, own words": f"{own}/{sum(q['answerable'] for q in questions)}",
         "cited sentences": f"{100 * sum(shares) / max(1, len(shares)):.0f}%",
-        "s/answer p50": f"{sorted(times)[len(times) // 2]:.2f}", "s/answer max": f"{max(times):.2f}",
+        "s/answer p50": f"{sorted(times)[len(times) // 2]:.2f}",
+        "s/answer max": f"{max(times):.2f}",
         "fallbacks": fallbacks,
-        "model claims": t["claims"], "as cited": t["as cited"], "cited anew": t["cited anew"],
-        "unsupported": t["unsupported"], "markers pointing nowhere": t["markers pointing nowhere"],
+        "model claims": t["claims"],
+        "as cited": t["as cited"],
+        "cited anew": t["cited anew"],
+        "unsupported": t["unsupported"],
+        "markers pointing nowhere": t["markers pointing nowhere"],
     }
     print(json.dumps(row))
     return row

@@ -41,12 +41,18 @@ def main() -> None:
     questions += [json.loads(x)["question"] for x in (ROOT / "tests/data/questions.jsonl").read_text().splitlines()]
 
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)],
-                            env=dict(os.environ, NEWSQA_HOME=args.home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
+        env=dict(os.environ, NEWSQA_HOME=args.home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while True:
             try:
-                r = httpx.post(f"{base}/api/ask", json={"question": "What did France say about the withdrawal?"}, timeout=30)
+                r = httpx.post(
+                    f"{base}/api/ask", json={"question": "What did France say about the withdrawal?"}, timeout=30
+                )
                 if r.status_code == 200:
                     break
             except httpx.HTTPError:

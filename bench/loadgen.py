@@ -18,13 +18,16 @@ class LoadResult:
 
     def summary(self, clients: int, where: str = "") -> str:
         lat = sorted(self.latencies)
-        return (f"{clients} clients{where} for {self.wall:.0f} s: {len(lat)} answers, {len(lat) / self.wall:.1f} answers/s, "
-                f"p50 {1000 * lat[len(lat) // 2]:.0f} ms, p95 {1000 * lat[int(0.95 * (len(lat) - 1))]:.0f} ms, "
-                f"errors {len(self.errors)}" + (f" (first: {self.errors[0]})" if self.errors else ""))
+        return (
+            f"{clients} clients{where} for {self.wall:.0f} s: {len(lat)} answers, {len(lat) / self.wall:.1f} answers/s, "
+            f"p50 {1000 * lat[len(lat) // 2]:.0f} ms, p95 {1000 * lat[int(0.95 * (len(lat) - 1))]:.0f} ms, "
+            f"errors {len(self.errors)}" + (f" (first: {self.errors[0]})" if self.errors else "")
+        )
 
 
-def ask_load(bases: list[str], questions: list[str], clients: int, seconds: float,
-             during: Callable[[], None] | None = None) -> LoadResult:
+def ask_load(
+    bases: list[str], questions: list[str], clients: int, seconds: float, during: Callable[[], None] | None = None
+) -> LoadResult:
     """``clients`` threads POST /api/ask round-robin over ``bases`` for ``seconds``;
     ``during`` runs in this thread meanwhile (e.g. an ingestion)."""
     res = LoadResult()

@@ -65,9 +65,12 @@ def build(from_home: Path, settings, copies: int) -> None:
         vec /= np.linalg.norm(vec, axis=1, keepdims=True)
         dst.put_raw(
             chunks={"ids": ids, "documents": docs, "metadatas": metas, "embeddings": vec},
-            articles={"ids": [f"{a}c{c}" for a in arts["ids"]], "documents": arts["documents"],
-                      "metadatas": [m | {"title": m["title"] + (f" ({c})" if c else "")} for m in arts["metadatas"]],
-                      "embeddings": arts["embeddings"]},
+            articles={
+                "ids": [f"{a}c{c}" for a in arts["ids"]],
+                "documents": arts["documents"],
+                "metadatas": [m | {"title": m["title"] + (f" ({c})" if c else "")} for m in arts["metadatas"]],
+                "embeddings": arts["embeddings"],
+            },
         )
         print(f"  copy {c + 1}/{copies}: {dst.count_chunks()} chunks", file=sys.stderr, flush=True)
 
@@ -94,10 +97,19 @@ def measure(settings_json: str) -> None:
         times.append(time.perf_counter() - t)
     times.sort()
     rss_now = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    print(json.dumps({"chunks": a.stats().chunks, "index_ready_s": round(build_s, 1), "first_search_s": round(first_s, 1),
-                      "search_p50_ms": round(1000 * times[len(times) // 2], 1),
-                      "search_p95_ms": round(1000 * times[int(0.95 * (len(times) - 1))], 1),
-                      "rss_mb": round(rss_now), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+    print(
+        json.dumps(
+            {
+                "chunks": a.stats().chunks,
+                "index_ready_s": round(build_s, 1),
+                "first_search_s": round(first_s, 1),
+                "search_p50_ms": round(1000 * times[len(times) // 2], 1),
+                "search_p95_ms": round(1000 * times[int(0.95 * (len(times) - 1))], 1),
+                "rss_mb": round(rss_now),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -122,8 +134,11 @@ def main() -> None:
     from tests.helpers import free_port, wait_until_up
 
     port = free_port()
-    server = subprocess.Popen(["chroma", "run", "--path", str(work / "server"), "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["chroma", "run", "--path", str(work / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=120, proc=server)
         served = {"home": str(work / "client"), "collection": "scale", "chroma_url": f"http://127.0.0.1:{port}"}
@@ -136,12 +151,17 @@ def main() -> None:
             # the first start builds the lexical index and saves it; the next one loads it
             shutil.rmtree(Path(cfg["home"]) / "lexical", ignore_errors=True)
             for start in ("first start", "next start"):
-                out = subprocess.run([sys.executable, __file__, "--measure", json.dumps(cfg)], capture_output=True, text=True)
+                out = subprocess.run(
+                    [sys.executable, __file__, "--measure", json.dumps(cfg)], capture_output=True, text=True
+                )
                 line = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr[-500:]
                 extra = ""
                 if name == "server":
                     status = Path(f"/proc/{server.pid}/status").read_text()
-                    extra = "  chroma server " + next(x for x in status.splitlines() if x.startswith("VmRSS")).split(":")[1].strip()
+                    extra = (
+                        "  chroma server "
+                        + next(x for x in status.splitlines() if x.startswith("VmRSS")).split(":")[1].strip()
+                    )
                 print(f"{name:9} {start:11} {line}{extra}")
     finally:
         server.terminate()

@@ -12,7 +12,24 @@ from .settings import Settings
 from .store import ChromaStore
 
 __all__ = [
-    "Article", "ChromaStore", "ChunkMeta", "Failure", "IngestReport", "Indexer", "LoadError", "Loaded", "NewsqaError", "Settings",
-    "SettingsError", "StoreError", "Unavailable", "article_from_record", "canonical_url", "load_paths", "load_records",
-    "load_uploads", "parse_bytes", "parse_date",
+    "Article",
+    "ChromaStore",
+    "ChunkMeta",
+    "Failure",
+    "IngestReport",
+    "Indexer",
+    "LoadError",
+    "Loaded",
+    "NewsqaError",
+    "Settings",
+    "SettingsError",
+    "StoreError",
+    "Unavailable",
+    "article_from_record",
+    "canonical_url",
+    "load_paths",
+    "load_records",
+    "load_uploads",
+    "parse_bytes",
+    "parse_date",
 ]

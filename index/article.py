@@ -115,7 +115,9 @@ class Article:
         """The context line put before each chunk for embedding and BM25: which
         article, outlet and day a passage comes from often decides a question."""
         parts = [self.title.strip()]
-        meta = ", ".join(p for p in (self.source.strip(), self.published_at.date().isoformat() if self.published_at else "") if p)
+        meta = ", ".join(
+            p for p in (self.source.strip(), self.published_at.date().isoformat() if self.published_at else "") if p
+        )
         if meta:
             parts.append(f"({meta})")
         return " ".join(p for p in parts if p)

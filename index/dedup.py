@@ -135,8 +135,9 @@ class BatchIndex:
         return Match(k, j)
 
 
-def best_stored(sig: Signature, stored: dict[str, Signature], threshold: float = THRESHOLD,
-                exclude: Sequence[str] = ()) -> Match | None:
+def best_stored(
+    sig: Signature, stored: dict[str, Signature], threshold: float = THRESHOLD, exclude: Sequence[str] = ()
+) -> Match | None:
     """The stored story most similar to ``sig`` among LSH candidates, if similar enough."""
     best: Match | None = None
     for sid, other in stored.items():

@@ -59,12 +59,18 @@ class Embedder:
         model = self.model
         self._threads(self.ingest_threads)
         vecs = model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return vecs.astype(np.float32, copy=False)
 
     def embed_with_sentences(
-        self, texts: Sequence[str], sentences: Sequence[Sequence[tuple[int, int]]],
+        self,
+        texts: Sequence[str],
+        sentences: Sequence[Sequence[tuple[int, int]]],
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Chunk vectors (the same as ``embed_documents``) and, from the same forward
         pass, one vector per sentence: the mean of the token vectors that fall inside
@@ -89,8 +95,12 @@ class Embedder:
         for b in range(0, len(texts), self.batch_size):
             idx = order[b : b + self.batch_size]
             enc = tokenizer(
-                [texts[i] for i in idx], padding=True, truncation=True, max_length=max_len,
-                return_offsets_mapping=True, return_tensors="pt",
+                [texts[i] for i in idx],
+                padding=True,
+                truncation=True,
+                max_length=max_len,
+                return_offsets_mapping=True,
+                return_tensors="pt",
             )
             offsets = enc.pop("offset_mapping").numpy()
             with torch.inference_mode():

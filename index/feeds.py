@@ -96,10 +96,17 @@ class Feed:
     def public(self) -> dict[str, Any]:
         """What interfaces show: no validators, times as ISO 8601."""
         return {
-            "id": self.id, "url": self.url, "name": self.name, "added_at": _iso(self.added_at),
-            "last_poll": _iso(self.last_poll), "last_ok": _iso(self.last_ok), "last_error": self.last_error,
-            "failures": self.failures, "next_poll": _iso(self.next_poll) if self.failures else "",
-            "new_articles": self.new_articles, "total_articles": self.total_articles,
+            "id": self.id,
+            "url": self.url,
+            "name": self.name,
+            "added_at": _iso(self.added_at),
+            "last_poll": _iso(self.last_poll),
+            "last_ok": _iso(self.last_ok),
+            "last_error": self.last_error,
+            "failures": self.failures,
+            "next_poll": _iso(self.next_poll) if self.failures else "",
+            "new_articles": self.new_articles,
+            "total_articles": self.total_articles,
         }
 
 
@@ -136,15 +143,18 @@ class SqliteKV:
         db = self._db()
         for i in range(0, len(keys), 500):
             part = keys[i : i + 500]
-            rows = db.execute(f"SELECT key, value FROM kv WHERE tbl = ? AND key IN ({','.join('?' * len(part))})",
-                              [table, *part]).fetchall()
+            rows = db.execute(
+                f"SELECT key, value FROM kv WHERE tbl = ? AND key IN ({','.join('?' * len(part))})", [table, *part]
+            ).fetchall()
             out.update((k, json.loads(v)) for k, v in rows)
         return out
 
     def put_many(self, table, items):
         with self._db() as db:
-            db.executemany("INSERT OR REPLACE INTO kv (tbl, key, value) VALUES (?, ?, ?)",
-                           [(table, k, json.dumps(v)) for k, v in items.items()])
+            db.executemany(
+                "INSERT OR REPLACE INTO kv (tbl, key, value) VALUES (?, ?, ?)",
+                [(table, k, json.dumps(v)) for k, v in items.items()],
+            )
 
     def delete_many(self, table, keys):
         with self._db() as db:
@@ -174,8 +184,12 @@ class ChromaKV:
         if not items:
             return
         ids = [f"{table}:{k}" for k in items]
-        self.col.upsert(ids=ids, documents=[json.dumps(v) for v in items.values()],
-                        metadatas=[{"tbl": table}] * len(ids), embeddings=[[1.0]] * len(ids))
+        self.col.upsert(
+            ids=ids,
+            documents=[json.dumps(v) for v in items.values()],
+            metadatas=[{"tbl": table}] * len(ids),
+            embeddings=[[1.0]] * len(ids),
+        )
 
     def delete_many(self, table, keys):
         if keys:
@@ -235,7 +249,9 @@ class FeedState:
 
     def mark_seen(self, fid: str, entries: dict[str, str]) -> None:
         """entry key (GUID or link) -> article id, written once the article is stored."""
-        self.kv.put_many(self.ENTRIES, {self._entry_key(fid, k): {"article": v, "at": _now()} for k, v in entries.items()})
+        self.kv.put_many(
+            self.ENTRIES, {self._entry_key(fid, k): {"article": v, "at": _now()} for k, v in entries.items()}
+        )
 
 
 # -- reading a feed ---------------------------------------------------------------------
@@ -272,8 +288,9 @@ def parse_feed(body: bytes, url: str, content_type: str = "application/xml") -> 
     with a note; one that yields none is an error."""
     import feedparser
 
-    parsed = feedparser.parse(io.BytesIO(body), response_headers={"content-location": url, "content-type": content_type},
-                              sanitize_html=True)
+    parsed = feedparser.parse(
+        io.BytesIO(body), response_headers={"content-location": url, "content-type": content_type}, sanitize_html=True
+    )
     entries = []
     for e in parsed.entries:
         link = (e.get("link") or "").strip()
@@ -286,8 +303,16 @@ def parse_feed(body: bytes, url: str, content_type: str = "application/xml") -> 
         content = content or e.get("summary", "") or ""
         when = e.get("published_parsed") or e.get("updated_parsed")
         published = datetime(*when[:6], tzinfo=timezone.utc).isoformat() if when else ""
-        entries.append(Entry(key, link, " ".join((e.get("title") or "").split()), published,
-                             " ".join((e.get("author") or "").split()), content))
+        entries.append(
+            Entry(
+                key,
+                link,
+                " ".join((e.get("title") or "").split()),
+                published,
+                " ".join((e.get("author") or "").split()),
+                content,
+            )
+        )
     note = ""
     benign = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)  # labels, not damage
     if parsed.bozo and not isinstance(parsed.get("bozo_exception"), benign):
@@ -371,7 +396,9 @@ class Watcher:
                     title, _entries, _note = parse_feed(page.body, page.url, page.content_type)
                 except FetchError as exc:
                     raise FeedError(f"cannot follow {url}: {exc}") from None
-        feed = Feed(url=url, name=name or title or (urlsplit(url).hostname or url), allow_private=allow, added_at=_now())
+        feed = Feed(
+            url=url, name=name or title or (urlsplit(url).hostname or url), allow_private=allow, added_at=_now()
+        )
         self.state.save(feed)
         return feed
 
@@ -389,7 +416,9 @@ class Watcher:
         """Feeds to poll now: all but those backing off after failures."""
         return [f for f in self.state.feeds() if f.failures == 0 or f.next_poll <= now]
 
-    def poll(self, feeds: Sequence[Feed] | None = None, progress: Callable[[PollReport], None] | None = None) -> list[PollReport]:
+    def poll(
+        self, feeds: Sequence[Feed] | None = None, progress: Callable[[PollReport], None] | None = None
+    ) -> list[PollReport]:
         """One round: each due feed (or the given ones) polled, in turn."""
         with self._poll_lock:
             now = _now()
@@ -425,7 +454,11 @@ class Watcher:
             if loaded.articles:
                 result = self.target.add_loaded(loaded)
                 rep.added, rep.updated, rep.unchanged, rep.folded = (
-                    result.added, result.updated, result.unchanged, result.folded)
+                    result.added,
+                    result.updated,
+                    result.unchanged,
+                    result.folded,
+                )
                 rep.failed += result.failed
                 if hasattr(self.target, "store"):
                     stored = _stored_ids(self.target, [a.id for a in loaded.articles])
@@ -453,15 +486,16 @@ class Watcher:
         rep.skipped = len(entries) - len(todo)
         return todo
 
-    def _articles(self, fetcher: Fetcher, feed: Feed, entries: list[Entry], rep: PollReport) -> tuple[Loaded, dict[str, str]]:
+    def _articles(
+        self, fetcher: Fetcher, feed: Feed, entries: list[Entry], rep: PollReport
+    ) -> tuple[Loaded, dict[str, str]]:
         """Fetch each entry's page (parallel, per-host limited, robots.txt honoured), or
         fall back to the entry's own text. Returns the articles and entry key -> article id."""
         robots = Robots(fetcher)
         source = feed.name or urlsplit(feed.url).hostname or ""
 
         def one(e: Entry) -> tuple[Entry, Article | None, str]:
-            fallback = {"title": e.title, "published_at": e.published_at or None, "author": e.author,
-                        "source": source}
+            fallback = {"title": e.title, "published_at": e.published_at or None, "author": e.author, "source": source}
             reason = ""
             if e.link:
                 try:
@@ -504,7 +538,9 @@ class Watcher:
                 keys[e.key] = art.id
         return loaded, keys
 
-    def _succeeded(self, feed: Feed, started: float, rep: PollReport, etag: str | None, last_modified: str | None) -> None:
+    def _succeeded(
+        self, feed: Feed, started: float, rep: PollReport, etag: str | None, last_modified: str | None
+    ) -> None:
         current = self.state.get(feed.id)
         if current is None:  # removed while it was polled: nothing to save
             return
@@ -518,7 +554,9 @@ class Watcher:
             feed.new_articles = new
             feed.total_articles += new
             if rep.failed:
-                feed.last_error = f"{len(rep.failed)} entries failed; first: {rep.failed[0].source}: {rep.failed[0].reason}"
+                feed.last_error = (
+                    f"{len(rep.failed)} entries failed; first: {rep.failed[0].source}: {rep.failed[0].reason}"
+                )
         else:
             feed.new_articles = 0
         self.state.save(feed)
@@ -537,8 +575,12 @@ class Watcher:
         return rep
 
     # -- the loop ------------------------------------------------------------------------
-    def run(self, every_minutes: float | None = None, stop: threading.Event | None = None,
-            progress: Callable[[PollReport], None] | None = None) -> None:
+    def run(
+        self,
+        every_minutes: float | None = None,
+        stop: threading.Event | None = None,
+        progress: Callable[[PollReport], None] | None = None,
+    ) -> None:
         """Poll every ``every_minutes`` until ``stop`` is set."""
         stop = stop or threading.Event()
         every = (every_minutes or self.settings.watch_every) * 60

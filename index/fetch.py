@@ -34,10 +34,21 @@ from .settings import Settings
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain"})
 PAGE_TYPES = HTML_TYPES | TEXT_TYPES
-FEED_TYPES = frozenset({
-    "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml",
-    "application/feed+xml", "application/x-rss+xml",
-}) | HTML_TYPES | TEXT_TYPES  # many servers label feeds text/html or text/plain
+FEED_TYPES = (
+    frozenset(
+        {
+            "application/rss+xml",
+            "application/atom+xml",
+            "application/rdf+xml",
+            "application/xml",
+            "text/xml",
+            "application/feed+xml",
+            "application/x-rss+xml",
+        }
+    )
+    | HTML_TYPES
+    | TEXT_TYPES
+)  # many servers label feeds text/html or text/plain
 ROBOTS_TYPES = frozenset({"text/plain"}) | HTML_TYPES
 
 _METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"}
@@ -126,9 +137,15 @@ class Fetcher:
         self.policy = policy
         t = settings.fetch_timeout
         self.client = httpx.Client(
-            timeout=httpx.Timeout(t, connect=t), follow_redirects=False, trust_env=False, transport=transport,
-            headers={"User-Agent": settings.fetch_user_agent, "Accept": "text/html,application/xhtml+xml,"
-                     "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.1"},
+            timeout=httpx.Timeout(t, connect=t),
+            follow_redirects=False,
+            trust_env=False,
+            transport=transport,
+            headers={
+                "User-Agent": settings.fetch_user_agent,
+                "Accept": "text/html,application/xhtml+xml,"
+                "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.1",
+            },
         )
         self._hosts: dict[str, threading.Semaphore] = {}
         self._hosts_lock = threading.Lock()
@@ -191,8 +208,14 @@ class Fetcher:
         return scheme, host, port or (443 if scheme == "https" else 80)
 
     # -- fetching ----------------------------------------------------------------
-    def get(self, url: str, accept: frozenset[str] = PAGE_TYPES, etag: str | None = None,
-            last_modified: str | None = None, what: str = "an article") -> Page:
+    def get(
+        self,
+        url: str,
+        accept: frozenset[str] = PAGE_TYPES,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        what: str = "an article",
+    ) -> Page:
         """GET with redirects followed by hand (each hop checked), a deadline for the
         whole URL and a size cap read in streaming. Conditional when etag or
         last_modified are given (a 304 comes back as ``Page(status=304)``)."""
@@ -208,7 +231,9 @@ class Fetcher:
             parts = urlsplit(current)
             ip_host = f"[{ip}]" if ":" in ip else ip
             default_port = port == (443 if scheme == "https" else 80)
-            pinned = urlunsplit((scheme, ip_host if default_port else f"{ip_host}:{port}", parts.path or "/", parts.query, ""))
+            pinned = urlunsplit(
+                (scheme, ip_host if default_port else f"{ip_host}:{port}", parts.path or "/", parts.query, "")
+            )
             host_header = f"[{host}]" if ":" in host else host
             headers = {"Host": host_header if default_port else f"{host_header}:{port}"}
             if etag:
@@ -232,8 +257,12 @@ class Fetcher:
                             current = urljoin(current, location.strip())
                             continue
                         if resp.status_code == 304 and (etag or last_modified):
-                            return Page(current, 304, etag=resp.headers.get("etag") or etag,
-                                        last_modified=resp.headers.get("last-modified") or last_modified)
+                            return Page(
+                                current,
+                                304,
+                                etag=resp.headers.get("etag") or etag,
+                                last_modified=resp.headers.get("last-modified") or last_modified,
+                            )
                         if resp.status_code != 200:
                             raise FetchError(f"{resp.status_code} {resp.reason_phrase or 'error'}".strip())
                         ctype, charset = _content_type(resp.headers.get("content-type", ""))
@@ -250,8 +279,15 @@ class Fetcher:
                             if time.monotonic() > deadline:
                                 raise FetchError(f"timed out after {_seconds(s.fetch_timeout)}")
                             chunks.append(chunk)
-                        return Page(current, 200, ctype, charset, b"".join(chunks), resp.headers.get("etag"),
-                                    resp.headers.get("last-modified"))
+                        return Page(
+                            current,
+                            200,
+                            ctype,
+                            charset,
+                            b"".join(chunks),
+                            resp.headers.get("etag"),
+                            resp.headers.get("last-modified"),
+                        )
                     finally:
                         resp.close()
             except httpx.TimeoutException:
@@ -336,8 +372,11 @@ def article_from_page(page: Page, fallback: dict | None = None) -> Article:
             text = page.body.decode(page.charset) if page.charset else decode(page.body)
         except (LookupError, UnicodeDecodeError):
             text = decode(page.body)
-        record = {"url": clean_url(page.url), "source": fallback.get("source") or host, **{
-            k: v for k, v in fallback.items() if k in ("published_at", "author")}}
+        record = {
+            "url": clean_url(page.url),
+            "source": fallback.get("source") or host,
+            **{k: v for k, v in fallback.items() if k in ("published_at", "author")},
+        }
         art = parse_text(text, page.url, record)
         return art
     import trafilatura
@@ -349,8 +388,9 @@ def article_from_page(page: Page, fallback: dict | None = None) -> Article:
         except (LookupError, UnicodeDecodeError):
             html = page.body  # trafilatura guesses from the bytes and <meta charset>
     try:
-        doc = trafilatura.bare_extraction(html, url=page.url, with_metadata=True, include_comments=False,
-                                          include_tables=False, favor_recall=True)
+        doc = trafilatura.bare_extraction(
+            html, url=page.url, with_metadata=True, include_comments=False, include_tables=False, favor_recall=True
+        )
     except Exception as exc:  # lxml raises many types on odd markup
         raise LoadError(f"could not extract an article from the page ({type(exc).__name__})") from None
     data = (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)) if doc is not None else {}
@@ -388,8 +428,9 @@ def fetch_article(fetcher: Fetcher, url: str, fallback: dict | None = None) -> A
     return article_from_page(page, fallback)
 
 
-def fetch_articles(urls: Sequence[str], settings: Settings, allow_private: bool | None = None,
-                   fetcher: Fetcher | None = None) -> Loaded:
+def fetch_articles(
+    urls: Sequence[str], settings: Settings, allow_private: bool | None = None, fetcher: Fetcher | None = None
+) -> Loaded:
     """Many URLs at once (``fetch_workers`` in all, ``fetch_per_host`` per host); each
     failure is one line in ``failures``, and the others still come back as articles,
     in the order given."""
@@ -436,6 +477,17 @@ def split_inputs(items: Iterable[str]) -> tuple[list[str], list[str]]:
 
 
 __all__ = [
-    "FEED_TYPES", "FetchError", "Fetcher", "PAGE_TYPES", "Page", "Policy", "Robots", "article_from_page",
-    "canonical_url", "fetch_article", "fetch_articles", "is_url", "split_inputs",
+    "FEED_TYPES",
+    "FetchError",
+    "Fetcher",
+    "PAGE_TYPES",
+    "Page",
+    "Policy",
+    "Robots",
+    "article_from_page",
+    "canonical_url",
+    "fetch_article",
+    "fetch_articles",
+    "is_url",
+    "split_inputs",
 ]

@@ -44,8 +44,12 @@ class IngestReport:
     def merge(self, other: IngestReport) -> IngestReport:
         """The two reports of one user action (e.g. files and URLs) as one."""
         return IngestReport(
-            self.added + other.added, self.updated + other.updated, self.unchanged + other.unchanged,
-            self.failed + other.failed, self.article_ids + other.article_ids, self.chunks + other.chunks,
+            self.added + other.added,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+            self.failed + other.failed,
+            self.article_ids + other.article_ids,
+            self.chunks + other.chunks,
             self.folded + other.folded,
         )
 
@@ -57,19 +61,28 @@ class IngestReport:
         """The public form (CLI ``--json``, REST). ``article_ids`` and ``chunks`` stay in
         the process: a report of a large ingestion would otherwise list every id."""
         return {
-            "added": self.added, "updated": self.updated, "unchanged": self.unchanged, "folded": self.folded,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "folded": self.folded,
             "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> IngestReport:
         """The inverse of ``to_dict`` (a report received from a running app)."""
-        return cls(int(d["added"]), int(d["updated"]), int(d["unchanged"]),
-                   [Failure(f["source"], f["reason"]) for f in d.get("failed", [])], folded=int(d.get("folded", 0)))
+        return cls(
+            int(d["added"]),
+            int(d["updated"]),
+            int(d["unchanged"]),
+            [Failure(f["source"], f["reason"]) for f in d.get("failed", [])],
+            folded=int(d.get("folded", 0)),
+        )
 
 
-def embed_groups(todo: Sequence[tuple[Article, list[Chunk], bool]], group_chunks: int
-                 ) -> Iterator[list[tuple[Article, list[Chunk], bool]]]:
+def embed_groups(
+    todo: Sequence[tuple[Article, list[Chunk], bool]], group_chunks: int
+) -> Iterator[list[tuple[Article, list[Chunk], bool]]]:
     """Consecutive articles in groups of at least ``group_chunks`` chunks (the last
     group may be smaller): each group is embedded in one call and committed at once."""
     group: list[tuple[Article, list[Chunk], bool]] = []
@@ -143,14 +156,16 @@ class Indexer:
             key = source_key(a.source)
             match = None
             if sig is not None:
+
                 def allowed(sid: str, a: Article = a, key: str = key) -> bool:
                     if sid == a.id:
                         return False
                     if sid in near:
                         m = near[sid]
                         others = json.loads(m.get("carriers") or "[]")
-                        keys = {source_key(m.get("source", ""))} | {source_key(c.get("source", ""))
-                                                                    for c in others if c.get("id") != a.id}
+                        keys = {source_key(m.get("source", ""))} | {
+                            source_key(c.get("source", "")) for c in others if c.get("id") != a.id
+                        }
                     else:
                         keys = batch_keys.get(sid, set())
                     return not key or key not in keys
@@ -243,9 +258,17 @@ class Indexer:
                 end = offset + len(chunks)
                 sig = plan.signatures.get(a.id)
                 carriers = plan.carriers.get(a.id, []) + [carrier_ref(c) for c in plan.batch_folds.get(a.id, [])]
-                writes.append(ArticleWrite(
-                    a, chunks, vecs[offset:end], sentence_vecs[offset:end], signature=sig.encode() if sig else "",
-                    bands=sig.bands(*self.lsh_params) if sig else [], carriers=carriers))
+                writes.append(
+                    ArticleWrite(
+                        a,
+                        chunks,
+                        vecs[offset:end],
+                        sentence_vecs[offset:end],
+                        signature=sig.encode() if sig else "",
+                        bands=sig.bands(*self.lsh_params) if sig else [],
+                        carriers=carriers,
+                    )
+                )
                 offset = end
             self.store.write(writes)  # one commit per group: an interrupted run keeps what it finished
             for _, _, existed in group:
@@ -296,17 +319,32 @@ class Indexer:
                 carriers = carriers[1:]
                 continue
             article = Article(
-                title=heir.get("title", ""), body=heir["body"], source=heir.get("source", ""),
-                url=heir.get("url") or None, published_at=parse_date(heir.get("published_at")),
-                author=heir.get("author", ""), category=heir.get("category", ""), origin=heir.get("origin", ""),
+                title=heir.get("title", ""),
+                body=heir["body"],
+                source=heir.get("source", ""),
+                url=heir.get("url") or None,
+                published_at=parse_date(heir.get("published_at")),
+                author=heir.get("author", ""),
+                category=heir.get("category", ""),
+                origin=heir.get("origin", ""),
             )
             rest = carriers[1:]
             chunks = self.chunk(article)
             vecs, sentence_vecs = self.embed([(article, chunks)])
             sig = signature(article.body)
-            self.store.write([ArticleWrite(article, chunks, vecs, sentence_vecs, signature=sig.encode() if sig else "",
-                                           bands=sig.bands(*self.lsh_params) if sig else [], carriers=rest)])
+            self.store.write(
+                [
+                    ArticleWrite(
+                        article,
+                        chunks,
+                        vecs,
+                        sentence_vecs,
+                        signature=sig.encode() if sig else "",
+                        bands=sig.bands(*self.lsh_params) if sig else [],
+                        carriers=rest,
+                    )
+                ]
+            )
             self.store.set_folded_into([c["id"] for c in rest], article.id)
             break
         return self.store.delete(article_id)
-

@@ -91,7 +91,9 @@ def article_from_record(record: Any, origin: str = "") -> Article:
     raw_date = record.get("published_at", record.get("date"))
     published = parse_date(raw_date)
     if raw_date not in (None, "") and published is None:
-        raise LoadError(f"unreadable published_at {str(raw_date)[:40]!r} (use ISO 8601, e.g. 2023-11-27T08:45:59+00:00)")
+        raise LoadError(
+            f"unreadable published_at {str(raw_date)[:40]!r} (use ISO 8601, e.g. 2023-11-27T08:45:59+00:00)"
+        )
     title = _clean(record.get("title")) or _first_words(body)
     url = record.get("url")
     return Article(
@@ -148,8 +150,9 @@ def _legacy_decode(data: bytes, exc: UnicodeDecodeError) -> str:
             continue
         results.append(r)
     if not results:
-        raise LoadError(f"not text: neither UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}) "
-                        "nor any known encoding") from None
+        raise LoadError(
+            f"not text: neither UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}) nor any known encoding"
+        ) from None
     best = min(results, key=lambda r: (r.chaos, -r.coherence))
     tied = [r for r in results if abs(r.chaos - best.chaos) < 1e-9 and abs(r.coherence - best.coherence) < 1e-9]
     try:

@@ -70,9 +70,17 @@ class ChunkMeta:
     def to_dict(self) -> dict[str, Any]:
         """Chroma's metadata form (also what the lexical index saves)."""
         out: dict[str, Any] = {
-            "article_id": self.article_id, "version": self.version, "chunk": self.chunk, "start": self.start,
-            "end": self.end, "title": self.title, "source": self.source, "source_key": self.source_key,
-            "published_ts": self.published_ts, "header": self.header, "sentences": self.sentence_field,
+            "article_id": self.article_id,
+            "version": self.version,
+            "chunk": self.chunk,
+            "start": self.start,
+            "end": self.end,
+            "title": self.title,
+            "source": self.source,
+            "source_key": self.source_key,
+            "published_ts": self.published_ts,
+            "header": self.header,
+            "sentences": self.sentence_field,
         }
         if self.source_keys:  # Chroma refuses empty lists
             out["source_keys"] = list(self.source_keys)
@@ -87,7 +95,17 @@ class ChunkMeta:
         get = d.get
         sentences = get("sentences") or ""
         return cls(
-            d["article_id"], d["version"], get("chunk", 0), d["start"], d["end"], get("title", ""), get("source", ""),
-            get("source_key", ""), tuple(get("source_keys") or ()), get("published_ts") or 0, get("header", ""),
-            sentences if isinstance(sentences, str) else format_spans(sentences), get(VECTORS_FIELD) or "",
+            d["article_id"],
+            d["version"],
+            get("chunk", 0),
+            d["start"],
+            d["end"],
+            get("title", ""),
+            get("source", ""),
+            get("source_key", ""),
+            tuple(get("source_keys") or ()),
+            get("published_ts") or 0,
+            get("header", ""),
+            sentences if isinstance(sentences, str) else format_spans(sentences),
+            get(VECTORS_FIELD) or "",
         )

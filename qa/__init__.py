@@ -13,6 +13,21 @@ from .llm import LLMError
 from .schema import Answer, ArticleInfo, ArticleRef, ArticleText, Citation, Filters, Passage, Stats
 
 __all__ = [
-    "Answer", "ArticleInfo", "ArticleRef", "ArticleText", "Assistant", "BadRequest", "Citation", "Filters", "LLMError", "LoadError", "NewsqaError", "NotFound",
-    "Passage", "SettingsError", "Stats", "StoreError", "Unavailable",
+    "Answer",
+    "ArticleInfo",
+    "ArticleRef",
+    "ArticleText",
+    "Assistant",
+    "BadRequest",
+    "Citation",
+    "Filters",
+    "LLMError",
+    "LoadError",
+    "NewsqaError",
+    "NotFound",
+    "Passage",
+    "SettingsError",
+    "Stats",
+    "StoreError",
+    "Unavailable",
 ]

@@ -227,7 +227,9 @@ class Assistant:
         if not q:
             raise BadRequest("the question is empty")
         if len(q) > self.settings.max_question_chars:
-            raise BadRequest(f"the question is {len(q):,} characters; the limit is {self.settings.max_question_chars:,}")
+            raise BadRequest(
+                f"the question is {len(q):,} characters; the limit is {self.settings.max_question_chars:,}"
+            )
         return q
 
     def search(self, query: str, k: int = 10, filters: Filters | dict | None = None) -> list[Passage]:
@@ -252,7 +254,10 @@ class Assistant:
         return self._echo(self.answerer.ask(question, self.check_history(history), parse_filters(filters)))
 
     def ask_stream(
-        self, question: str, history: History | None = None, filters: Filters | dict | None = None,
+        self,
+        question: str,
+        history: History | None = None,
+        filters: Filters | dict | None = None,
     ) -> Iterator[str | Answer]:
         """The answer as it is written: checked pieces of text (only when an LLM writes
         it), then the ``Answer`` itself, always last. Bad input raises before the first item."""

@@ -47,8 +47,12 @@ _REFUSES = re.compile(
     r"|there\s+is\s+no\s+(?:information|mention|answer)|no\s+(?:information|answer)\b)",
     re.I,
 )
-_FILLER = re.compile(r"^(?:sure|certainly|of course|ok(?:ay)?|yes|no|here is (?:the|my) answer|here'?s what i found)\W*$", re.I)
-_SOURCES = r"(?:(?:the|this|these)\s+(?:given\s+|provided\s+)?(?:passages?|articles?|sources?|texts?|context)|passages?)"
+_FILLER = re.compile(
+    r"^(?:sure|certainly|of course|ok(?:ay)?|yes|no|here is (?:the|my) answer|here'?s what i found)\W*$", re.I
+)
+_SOURCES = (
+    r"(?:(?:the|this|these)\s+(?:given\s+|provided\s+)?(?:passages?|articles?|sources?|texts?|context)|passages?)"
+)
 # "According to the passage, ...", "According to [2], ...", "The article says that ...":
 # the claim is what follows
 _SOURCE_FRAME = re.compile(
@@ -57,13 +61,28 @@ _SOURCE_FRAME = re.compile(
     re.I,
 )
 # sentences about the passages rather than the news ("The passage discusses ...")
-_ABOUT_SOURCES = re.compile(r"^(?:(?:the|this|these)\s+(?:given\s+|provided\s+)?(?:passages?|articles?|texts?|context)|passages?)\b", re.I)
+_ABOUT_SOURCES = re.compile(
+    r"^(?:(?:the|this|these)\s+(?:given\s+|provided\s+)?(?:passages?|articles?|texts?|context)|passages?)\b", re.I
+)
 _QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[\.\.\.\])\s*")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20", "hundred": "100", "thousand": "1000",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "twenty": "20",
+    "hundred": "100",
+    "thousand": "1000",
 }
 _NUMBER_WORD = re.compile(rf"\b({'|'.join(_NUMBER_WORDS)})\b", re.I)
 # words about the answer's sources, not about the news ("according to passage 2")
@@ -176,8 +195,19 @@ class CitationChecker:
                 text = p.text[start - p.start : end - p.start]
                 # the terms evidence scoring already found in each sentence
                 terms = frozenset().union(*(s.terms or self.terms(s.text) for s in unit))
-                spans.append(Span(n, p, start, end, terms, frozenset(numbers(text)), len(unit) > 1,
-                                  article_text[p.article.id], flatten(text)))
+                spans.append(
+                    Span(
+                        n,
+                        p,
+                        start,
+                        end,
+                        terms,
+                        frozenset(numbers(text)),
+                        len(unit) > 1,
+                        article_text[p.article.id],
+                        flatten(text),
+                    )
+                )
         return spans
 
     # -- streaming ----------------------------------------------------------------
@@ -215,7 +245,7 @@ class CitationChecker:
             lead = _LEADING_MARKERS.match(s)
             if lead and merged:
                 merged[-1] += " " + lead.group().strip()
-                s = s[lead.end():]
+                s = s[lead.end() :]
             if s.strip():
                 merged.append(s)
         for s in merged:
@@ -346,7 +376,7 @@ class CitationChecker:
 
 
 def _expand(group: str) -> list[int]:
-    """"1, 3" -> [1, 3]; "2-4" -> [2, 3, 4] (ranges capped at 12)."""
+    """ "1, 3" -> [1, 3]; "2-4" -> [2, 3, 4] (ranges capped at 12)."""
     out: list[int] = []
     for part in re.split(r"\s*(?:,|;|and)\s*", group):
         nums = [int(x) for x in re.findall(r"\d+", part)]

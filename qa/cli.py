@@ -68,7 +68,9 @@ def cmd_add(args) -> int:
     if args.json:
         _print_json(report.to_dict())
     else:
-        print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, failed {len(report.failed)}")
+        print(
+            f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, failed {len(report.failed)}"
+        )
         for f in report.failed:
             print(f"  failed: {f.source}: {f.reason}", file=sys.stderr)
     return 1 if report.failed else 0
@@ -217,8 +219,11 @@ def _show_poll(rep, as_json: bool) -> None:
     if rep.status == "not modified":
         print(f"{rep.feed}: not modified", flush=True)
         return
-    print(f"{rep.feed}: {rep.entries} entries, {rep.skipped} already stored, added {rep.added}, updated {rep.updated}, "
-          f"folded {rep.folded}, from the feed's text {len(rep.from_feed_text)}, failed {len(rep.failed)}", flush=True)
+    print(
+        f"{rep.feed}: {rep.entries} entries, {rep.skipped} already stored, added {rep.added}, updated {rep.updated}, "
+        f"folded {rep.folded}, from the feed's text {len(rep.from_feed_text)}, failed {len(rep.failed)}",
+        flush=True,
+    )
     if rep.note:
         print(f"  note: {rep.note}", file=sys.stderr)
     for f in rep.from_feed_text:
@@ -283,15 +288,21 @@ def cmd_feedback(args) -> int:
             out.write(text)
     else:
         sys.stdout.write(text)
-    print(f"newsqa: {len(items)} answers rated" + (f" {rating}" if rating else "")
-          + (f", written to {args.output}" if args.output else ""), file=sys.stderr)
+    print(
+        f"newsqa: {len(items)} answers rated"
+        + (f" {rating}" if rating else "")
+        + (f", written to {args.output}" if args.output else ""),
+        file=sys.stderr,
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     from .web import server  # light: its heavy imports are inside functions
 
-    p = argparse.ArgumentParser(prog="newsqa", description="Ask questions about news articles; answers cite their passages.")
+    p = argparse.ArgumentParser(
+        prog="newsqa", description="Ask questions about news articles; answers cite their passages."
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def filt(sp):
@@ -364,17 +375,27 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--queries", required=True)
     m.add_argument("--limit", type=int, default=None)
     m.add_argument("--home", default=None, help="scratch data directory (kept, so reruns skip embedding)")
-    m.add_argument("--mode", choices=["hybrid", "bm25", "dense", "fusion", "fusion+sentence", "fusion+sentence+steer"], default="hybrid")
+    m.add_argument(
+        "--mode",
+        choices=["hybrid", "bm25", "dense", "fusion", "fusion+sentence", "fusion+sentence+steer"],
+        default="hybrid",
+    )
     m.add_argument("--json", action="store_true")
     m = esub.add_parser("answers", help="MultiHop-RAG through ask: gold facts in the cited quotes, refusals")
     m.add_argument("--corpus", required=True)
     m.add_argument("--queries", required=True)
-    m.add_argument("--split", choices=["dev", "test", "all"], default="all",
-                   help="dev: every fifth query (what the reader was tuned on); test: the rest")
+    m.add_argument(
+        "--split",
+        choices=["dev", "test", "all"],
+        default="all",
+        help="dev: every fifth query (what the reader was tuned on); test: the rest",
+    )
     m.add_argument("--limit", type=int, default=None)
     m.add_argument("--home", default=None, help="scratch data directory (kept, so reruns skip embedding)")
     m.add_argument("--json", action="store_true")
-    q = esub.add_parser("qa", help="answer-key recall, refusals, follow-ups, citation validity of a JSONL question file")
+    q = esub.add_parser(
+        "qa", help="answer-key recall, refusals, follow-ups, citation validity of a JSONL question file"
+    )
     q.add_argument("file")
     q.add_argument("--json", action="store_true")
     q.add_argument("-v", "--verbose", action="store_true", help="print every question answered wrongly")
@@ -384,7 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
     fsub = sp.add_subparsers(dest="action", required=True, metavar="ACTION")
     f = fsub.add_parser("export", help="as a question file for `newsqa eval qa` (answer keys left empty to fill in)")
     f.add_argument("-o", "--output", help="write to this file (default: stdout)")
-    f.add_argument("--rating", choices=["down", "up", "all"], default="all", help="only thumbs down, or up (default all)")
+    f.add_argument(
+        "--rating", choices=["down", "up", "all"], default="all", help="only thumbs down, or up (default all)"
+    )
     f.add_argument("--json", action="store_true", help="the full feedback records as a JSON array instead")
     sp.set_defaults(func=cmd_feedback)
     return p

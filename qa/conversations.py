@@ -105,8 +105,12 @@ class Conversation:
 
     def to_dict(self, turns: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "id": self.id, "title": self.title, "created_at": self.created_at, "updated_at": self.updated_at,
-            "shared": self.share_id is not None, "share_id": self.share_id,
+            "id": self.id,
+            "title": self.title,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "shared": self.share_id is not None,
+            "share_id": self.share_id,
             "turns": len(self.turns) if turns else self.turn_count,
         }
         if turns:
@@ -131,8 +135,14 @@ class Feedback:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "conversation_id": self.conversation_id, "turn": self.position, "user": self.owner, "rating": self.rating,
-            "reason": self.reason, "question": self.question, "history": self.history, "given_at": self.given_at,
+            "conversation_id": self.conversation_id,
+            "turn": self.position,
+            "user": self.owner,
+            "rating": self.rating,
+            "reason": self.reason,
+            "question": self.question,
+            "history": self.history,
+            "given_at": self.given_at,
             "answer": self.answer.to_dict(),
         }
 
@@ -140,12 +150,27 @@ class Feedback:
         """A line of a question file ``newsqa eval qa`` runs: answer keys left empty for a
         person to fill in; what was answered and cited kept alongside (eval ignores them)."""
         return {
-            "id": f"feedback-{self.conversation_id[:8]}-{self.position}", "question": self.question,
-            "history": self.history, "answerable": not self.answer.refused if self.rating == "up" else True,
-            "answer_keys": [], "kind": "feedback", "rating": self.rating, "reason": self.reason,
-            "answer": self.answer.text, "refused": self.answer.refused,
-            "citations": [{"n": c.n, "article_id": c.passage.article.id, "title": c.passage.article.title,
-                           "quote": c.quote, "start": c.start, "end": c.end} for c in self.answer.citations],
+            "id": f"feedback-{self.conversation_id[:8]}-{self.position}",
+            "question": self.question,
+            "history": self.history,
+            "answerable": not self.answer.refused if self.rating == "up" else True,
+            "answer_keys": [],
+            "kind": "feedback",
+            "rating": self.rating,
+            "reason": self.reason,
+            "answer": self.answer.text,
+            "refused": self.answer.refused,
+            "citations": [
+                {
+                    "n": c.n,
+                    "article_id": c.passage.article.id,
+                    "title": c.passage.article.title,
+                    "quote": c.quote,
+                    "start": c.start,
+                    "end": c.end,
+                }
+                for c in self.answer.citations
+            ],
         }
 
 
@@ -189,8 +214,10 @@ class ConversationStore:
         now = _now()
         conv = Conversation(secrets.token_hex(8), owner, title_from(title) or "New conversation", now, now)
         with self._db() as db:
-            db.execute("INSERT INTO conversations (id, owner, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                       (conv.id, owner, conv.title, now, now))
+            db.execute(
+                "INSERT INTO conversations (id, owner, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                (conv.id, owner, conv.title, now, now),
+            )
         return conv
 
     def list(self, owner: str) -> list[Conversation]:
@@ -198,14 +225,17 @@ class ConversationStore:
         with self._db() as db:
             rows = db.execute(
                 "SELECT c.*, (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id) AS n FROM conversations c "
-                "WHERE owner = ? ORDER BY updated_at DESC, rowid DESC", (owner,)).fetchall()
+                "WHERE owner = ? ORDER BY updated_at DESC, rowid DESC",
+                (owner,),
+            ).fetchall()
         return [self._conv(r, turn_count=r["n"]) for r in rows]
 
     def get(self, conversation_id: str, owner: str) -> Conversation:
         """One of the owner's conversations with its turns; NotFound otherwise."""
         with self._db() as db:
-            row = db.execute("SELECT * FROM conversations WHERE id = ? AND owner = ?",
-                             (str(conversation_id), owner)).fetchone()
+            row = db.execute(
+                "SELECT * FROM conversations WHERE id = ? AND owner = ?", (str(conversation_id), owner)
+            ).fetchone()
             if row is None:
                 raise NotFound(f"no conversation with id {conversation_id!r}")
             return self._with_turns(db, row)
@@ -223,10 +253,13 @@ class ConversationStore:
         now = _now()
         with self._db(write=True) as db:
             self._check(db, conversation_id, owner)
-            pos = db.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM turns WHERE conversation_id = ?",
-                             (conversation_id,)).fetchone()[0]
-            db.execute("INSERT INTO turns VALUES (?, ?, ?, ?, ?)",
-                       (conversation_id, pos, question, json.dumps(answer.to_dict(), ensure_ascii=False), now))
+            pos = db.execute(
+                "SELECT COALESCE(MAX(position) + 1, 0) FROM turns WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()[0]
+            db.execute(
+                "INSERT INTO turns VALUES (?, ?, ?, ?, ?)",
+                (conversation_id, pos, question, json.dumps(answer.to_dict(), ensure_ascii=False), now),
+            )
             db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
         return pos
 
@@ -262,8 +295,9 @@ class ConversationStore:
             db.execute("UPDATE conversations SET share_id = NULL WHERE id = ?", (conversation_id,))
 
     # -- feedback --------------------------------------------------------------------
-    def give_feedback(self, conversation_id: str, owner: str, position: int, rating: Rating,
-                      reason: str = "") -> Feedback:
+    def give_feedback(
+        self, conversation_id: str, owner: str, position: int, rating: Rating, reason: str = ""
+    ) -> Feedback:
         """Record (or change) the owner's rating of one answer of their conversation."""
         if rating not in ("up", "down"):
             raise BadRequest("rating must be 'up' or 'down'")
@@ -272,12 +306,32 @@ class ConversationStore:
         if not 0 <= position < len(conv.turns):
             raise NotFound(f"the conversation has no answer number {position + 1}")
         turn = conv.turns[position]
-        fb = Feedback(conversation_id, position, owner, rating, reason, turn.question,
-                      [t.question for t in conv.turns[:position]], turn.answer, _now())
+        fb = Feedback(
+            conversation_id,
+            position,
+            owner,
+            rating,
+            reason,
+            turn.question,
+            [t.question for t in conv.turns[:position]],
+            turn.answer,
+            _now(),
+        )
         with self._db() as db:
-            db.execute("INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (conversation_id, position, owner, rating, reason, fb.question, json.dumps(fb.history),
-                        json.dumps(turn.answer.to_dict(), ensure_ascii=False), fb.given_at))
+            db.execute(
+                "INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conversation_id,
+                    position,
+                    owner,
+                    rating,
+                    reason,
+                    fb.question,
+                    json.dumps(fb.history),
+                    json.dumps(turn.answer.to_dict(), ensure_ascii=False),
+                    fb.given_at,
+                ),
+            )
         return fb
 
     def feedback(self, rating: Rating | None = None) -> list[Feedback]:
@@ -287,23 +341,42 @@ class ConversationStore:
             sql, args = sql + " WHERE rating = ?", (rating,)
         with self._db() as db:
             rows = db.execute(sql + " ORDER BY given_at, rowid", args).fetchall()
-        return [Feedback(r["conversation_id"], r["position"], r["owner"], r["rating"], r["reason"], r["question"],
-                         json.loads(r["history"]), Answer.from_dict(json.loads(r["answer"])), r["given_at"])
-                for r in rows]
+        return [
+            Feedback(
+                r["conversation_id"],
+                r["position"],
+                r["owner"],
+                r["rating"],
+                r["reason"],
+                r["question"],
+                json.loads(r["history"]),
+                Answer.from_dict(json.loads(r["answer"])),
+                r["given_at"],
+            )
+            for r in rows
+        ]
 
     # -- rows ------------------------------------------------------------------------
     @staticmethod
     def _check(db: sqlite3.Connection, conversation_id: str, owner: str) -> sqlite3.Row:
-        row = db.execute("SELECT * FROM conversations WHERE id = ? AND owner = ?",
-                         (str(conversation_id), owner)).fetchone()
+        row = db.execute(
+            "SELECT * FROM conversations WHERE id = ? AND owner = ?", (str(conversation_id), owner)
+        ).fetchone()
         if row is None:
             raise NotFound(f"no conversation with id {conversation_id!r}")
         return row
 
     @staticmethod
     def _conv(row: sqlite3.Row, turn_count: int = 0) -> Conversation:
-        return Conversation(row["id"], row["owner"], row["title"], row["created_at"], row["updated_at"],
-                            row["share_id"], turn_count=turn_count)
+        return Conversation(
+            row["id"],
+            row["owner"],
+            row["title"],
+            row["created_at"],
+            row["updated_at"],
+            row["share_id"],
+            turn_count=turn_count,
+        )
 
     def _with_turns(self, db: sqlite3.Connection, row: sqlite3.Row) -> Conversation:
         conv = self._conv(row)

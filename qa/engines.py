@@ -52,16 +52,26 @@ _HIDDEN = ["article_id", "url", "n"]
 
 # -- records <-> nodes ----------------------------------------------------------------
 def article_metadata(a: ArticleRef) -> dict[str, str]:
-    return {"article_id": a.id, "title": a.title, "source": a.source, "url": a.url,
-            "published_at": a.published_at, "author": a.author}
+    return {
+        "article_id": a.id,
+        "title": a.title,
+        "source": a.source,
+        "url": a.url,
+        "published_at": a.published_at,
+        "author": a.author,
+    }
 
 
 def passage_node(p: Passage) -> TextNode:
     """A retrieved passage as a ``TextNode``: ``text == body[start_char_idx:end_char_idx]``."""
     return TextNode(
-        id_=p.chunk_id or f"{p.article.id}:{p.start}-{p.end}", text=p.text,
-        start_char_idx=p.start, end_char_idx=p.end, metadata=article_metadata(p.article),
-        excluded_llm_metadata_keys=_HIDDEN, excluded_embed_metadata_keys=_HIDDEN,
+        id_=p.chunk_id or f"{p.article.id}:{p.start}-{p.end}",
+        text=p.text,
+        start_char_idx=p.start,
+        end_char_idx=p.end,
+        metadata=article_metadata(p.article),
+        excluded_llm_metadata_keys=_HIDDEN,
+        excluded_embed_metadata_keys=_HIDDEN,
         relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=p.article.id)},
     )
 
@@ -69,8 +79,14 @@ def passage_node(p: Passage) -> TextNode:
 def node_passage(node: TextNode, score: float | None = None) -> Passage:
     """The inverse of ``passage_node`` (lossless for what a ``Passage`` holds)."""
     m = node.metadata
-    ref = ArticleRef(m["article_id"], m.get("title", ""), m.get("source", ""), m.get("url", ""),
-                     m.get("published_at", ""), m.get("author", ""))
+    ref = ArticleRef(
+        m["article_id"],
+        m.get("title", ""),
+        m.get("source", ""),
+        m.get("url", ""),
+        m.get("published_at", ""),
+        m.get("author", ""),
+    )
     return Passage(node.text, float(score or 0.0), int(node.start_char_idx), int(node.end_char_idx), ref, node.node_id)
 
 
@@ -78,9 +94,13 @@ def citation_node(c: Citation) -> NodeWithScore:
     """A citation as a source node: the exact quote (``body[start:end]``) that supports
     the answer's ``[n]``; its parent is the retrieved passage it lies in."""
     node = TextNode(
-        id_=f"{c.passage.article.id}:{c.start}-{c.end}", text=c.quote, start_char_idx=c.start, end_char_idx=c.end,
+        id_=f"{c.passage.article.id}:{c.start}-{c.end}",
+        text=c.quote,
+        start_char_idx=c.start,
+        end_char_idx=c.end,
         metadata={"n": c.n, **article_metadata(c.passage.article)},
-        excluded_llm_metadata_keys=_HIDDEN, excluded_embed_metadata_keys=_HIDDEN,
+        excluded_llm_metadata_keys=_HIDDEN,
+        excluded_embed_metadata_keys=_HIDDEN,
         relationships={
             NodeRelationship.SOURCE: RelatedNodeInfo(node_id=c.passage.article.id),
             NodeRelationship.PARENT: RelatedNodeInfo(node_id=passage_node(c.passage).node_id),
@@ -134,8 +154,12 @@ class NewsChatEngine(BaseChatEngine):
     """A conversation: each reply is a cited answer, and the earlier turns are passed to
     ``Assistant.ask`` as (question, answer) history so follow-ups are understood."""
 
-    def __init__(self, assistant: Assistant, filters: Filters | dict | None = None,
-                 chat_history: Sequence[ChatMessage] | None = None):
+    def __init__(
+        self,
+        assistant: Assistant,
+        filters: Filters | dict | None = None,
+        chat_history: Sequence[ChatMessage] | None = None,
+    ):
         self.assistant = assistant
         self.filters = filters
         self._history: list[ChatMessage] = list(chat_history or [])
@@ -152,8 +176,9 @@ class NewsChatEngine(BaseChatEngine):
             self._history = list(chat_history)
         ans = self.assistant.ask(message, history=history_pairs(self._history), filters=self.filters)
         self._remember(message, ans)
-        return AgentChatResponse(response=ans.text, source_nodes=[citation_node(c) for c in ans.citations],
-                                 metadata=answer_metadata(ans))
+        return AgentChatResponse(
+            response=ans.text, source_nodes=[citation_node(c) for c in ans.citations], metadata=answer_metadata(ans)
+        )
 
     def stream_chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> StreamingAgentChatResponse:
         """Checked text as an LLM writes it (the extractive answer arrives whole);
@@ -180,21 +205,28 @@ class NewsChatEngine(BaseChatEngine):
     async def achat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
         return await asyncio.to_thread(self.chat, message, chat_history)
 
-    async def astream_chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> StreamingAgentChatResponse:
+    async def astream_chat(
+        self, message: str, chat_history: list[ChatMessage] | None = None
+    ) -> StreamingAgentChatResponse:
         """The answer whole, computed off the event loop, as a one-piece stream."""
         done = await self.achat(message, chat_history)
 
         async def once():
-            yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=done.response), delta=done.response)
+            yield ChatResponse(
+                message=ChatMessage(role=MessageRole.ASSISTANT, content=done.response), delta=done.response
+            )
 
-        response = StreamingAgentChatResponse(achat_stream=once(), source_nodes=done.source_nodes,
-                                              is_writing_to_memory=False)
+        response = StreamingAgentChatResponse(
+            achat_stream=once(), source_nodes=done.source_nodes, is_writing_to_memory=False
+        )
         response.metadata = done.metadata
         return response
 
     def _remember(self, message: str, ans: Answer) -> None:
-        self._history += [ChatMessage(role=MessageRole.USER, content=message),
-                          ChatMessage(role=MessageRole.ASSISTANT, content=ans.text)]
+        self._history += [
+            ChatMessage(role=MessageRole.USER, content=message),
+            ChatMessage(role=MessageRole.ASSISTANT, content=ans.text),
+        ]
 
 
 class NewsEmbedding(BaseEmbedding):
@@ -246,8 +278,8 @@ def shown_text(items: Iterator[str | Answer]) -> Iterator[str | Answer]:
         if not sent:
             yield item.text
         elif item.text.startswith(sent):
-            if item.text[len(sent):]:
-                yield item.text[len(sent):]
+            if item.text[len(sent) :]:
+                yield item.text[len(sent) :]
         else:
             yield f"\n\n({item.note or 'The answer was rewritten.'})\n\n{item.text}"
         yield item

@@ -70,5 +70,14 @@ def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:
     return f"{'.'.join(loc)}: {msg}" if loc else msg
 
 
-__all__ = ["BadRequest", "LoadError", "NewsqaError", "NotFound", "SettingsError", "StoreError", "TooLarge", "Unavailable",
-           "validation_message"]
+__all__ = [
+    "BadRequest",
+    "LoadError",
+    "NewsqaError",
+    "NotFound",
+    "SettingsError",
+    "StoreError",
+    "TooLarge",
+    "Unavailable",
+    "validation_message",
+]

@@ -34,12 +34,16 @@ def score_ranking(texts: list[str], facts: list[str]) -> dict[str, float]:
         found.update(new)
         ap += len(new) / r
     return {
-        "hits@4": float(any(rel[:4])), "hits@10": float(any(rel)),
-        "mrr@10": 1.0 / first if first else 0.0, "map@10": ap / min(len(gold), 10) if gold else 0.0,
+        "hits@4": float(any(rel[:4])),
+        "hits@10": float(any(rel)),
+        "mrr@10": 1.0 / first if first else 0.0,
+        "map@10": ap / min(len(gold), 10) if gold else 0.0,
     }
 
 
-def multihop(assistant, queries: list[dict[str, Any]], mode: str = "hybrid", progress: bool = True, cfg=None) -> dict[str, Any]:
+def multihop(
+    assistant, queries: list[dict[str, Any]], mode: str = "hybrid", progress: bool = True, cfg=None
+) -> dict[str, Any]:
     """Retrieval metrics overall and per question type, and search latency."""
     from .retrieval import MODES
 
@@ -131,10 +135,19 @@ def qa_file(assistant, path: Path, progress: bool = False) -> dict[str, Any]:
         ok_spans, n_spans = _spans_ok(assistant, ans, bodies)
         right = (not ans.refused and len(found) == len(keys)) if answerable else ans.refused
         r = {
-            "id": row.get("id", str(i)), "question": row["question"], "kind": row.get("kind", ""),
-            "followup": bool(row.get("history")), "answerable": answerable, "refused": ans.refused,
-            "keys": len(keys), "found": len(found), "right": right, "spans_ok": ok_spans, "spans": n_spans,
-            "answer": ans.text, "understood": ans.question,
+            "id": row.get("id", str(i)),
+            "question": row["question"],
+            "kind": row.get("kind", ""),
+            "followup": bool(row.get("history")),
+            "answerable": answerable,
+            "refused": ans.refused,
+            "keys": len(keys),
+            "found": len(found),
+            "right": right,
+            "spans_ok": ok_spans,
+            "spans": n_spans,
+            "answer": ans.text,
+            "understood": ans.question,
             "missing": [k for k in keys if k not in found],
         }
         results.append(r)
@@ -187,10 +200,14 @@ def multihop_answers(assistant, queries: list[dict[str, Any]], progress: bool = 
         quotes = [_norm(c.quote) for c in ans.citations]
         facts = [_norm(e["fact"]) for e in q.get("evidence_list") or []]
         found = sum(any(f in t for t in quotes) for f in facts)
-        per_type[q["question_type"]].append({
-            "refused": float(ans.refused), "facts": len(facts), "found": found,
-            "all": float(bool(facts) and found == len(facts)),
-        })
+        per_type[q["question_type"]].append(
+            {
+                "refused": float(ans.refused),
+                "facts": len(facts),
+                "found": found,
+                "all": float(bool(facts) and found == len(facts)),
+            }
+        )
         if progress and (i + 1) % 100 == 0:
             print(f"  {i + 1}/{len(queries)}", file=sys.stderr)
 
@@ -226,21 +243,32 @@ def split_queries(queries: list[dict[str, Any]], split: str) -> list[dict[str, A
 
 
 def _print_qa(report: dict[str, Any], verbose: bool) -> None:
-    keys = ("questions", "answer_key_recall", "false_refusals", "unanswerable_refused", "followups_right",
-            "right", "citation_validity")
+    keys = (
+        "questions",
+        "answer_key_recall",
+        "false_refusals",
+        "unanswerable_refused",
+        "followups_right",
+        "right",
+        "citation_validity",
+    )
     for k in keys:
         print(f"{k:22} {report[k]}")
     print(f"{'ask_ms_p50':22} {report['ask_ms_p50']}")
     print(f"\n{'kind':14} {'n':>4} {'recall':>7} {'false_ref':>9} {'unans_ref':>9} {'right':>6}")
     for kind, m in report["by_kind"].items():
         cells = [m["answer_key_recall"], m["false_refusals"], m["unanswerable_refused"], m["right"]]
-        print(f"{kind:14} {m['questions']:4} " + " ".join(f"{'-' if c is None else f'{c:.2f}':>{w}}"
-                                                          for c, w in zip(cells, (7, 9, 9, 6))))
+        print(
+            f"{kind:14} {m['questions']:4} "
+            + " ".join(f"{'-' if c is None else f'{c:.2f}':>{w}}" for c, w in zip(cells, (7, 9, 9, 6)))
+        )
     if verbose:
         for r in report["results"]:
             if not r["right"]:
                 why = ("refused" if r["refused"] else f"missing {r['missing']}") if r["answerable"] else "answered"
-                print(f"\n[{r['id']} {r['kind']}] {r['question']}\n  understood: {r['understood']}\n  {why}: {r['answer'][:400]}")
+                print(
+                    f"\n[{r['id']} {r['kind']}] {r['question']}\n  understood: {r['understood']}\n  {why}: {r['answer'][:400]}"
+                )
 
 
 def _load_store(args):
@@ -252,8 +280,11 @@ def _load_store(args):
     a = Assistant.open(Settings.load(home=home))
     t0 = time.perf_counter()
     report = a.add([args.corpus])
-    print(f"corpus: added {report.added}, unchanged {report.unchanged}, failed {len(report.failed)} "
-          f"({time.perf_counter() - t0:.0f} s, data in {home})", file=sys.stderr)
+    print(
+        f"corpus: added {report.added}, unchanged {report.unchanged}, failed {len(report.failed)} "
+        f"({time.perf_counter() - t0:.0f} s, data in {home})",
+        file=sys.stderr,
+    )
     return a
 
 
@@ -278,8 +309,10 @@ def main(args) -> int:
         if args.json:
             print(json.dumps(result, indent=2))
             return 0
-        print(f"MultiHop-RAG answers, {len(queries)} queries ({args.split} split), exact spans {result['exact_spans']}, "
-              f"ask p50 {result['ask_ms_p50']} ms, p95 {result['ask_ms_p95']} ms")
+        print(
+            f"MultiHop-RAG answers, {len(queries)} queries ({args.split} split), exact spans {result['exact_spans']}, "
+            f"ask p50 {result['ask_ms_p50']} ms, p95 {result['ask_ms_p95']} ms"
+        )
         print(f"{'type':20} {'n':>5} {'facts':>7} {'all':>7} {'refused':>7}")
         for name, m in [("answerable", result["answerable"]), ("null", result["null"]), *result["by_type"].items()]:
             if m:
@@ -291,7 +324,9 @@ def main(args) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"MultiHop-RAG retrieval ({result['mode']}), {result['overall']['n']} queries, search p50 {result['search_ms_p50']} ms")
+    print(
+        f"MultiHop-RAG retrieval ({result['mode']}), {result['overall']['n']} queries, search p50 {result['search_ms_p50']} ms"
+    )
     print(f"{'type':20} {'n':>5} {'Hits@4':>7} {'Hits@10':>7} {'MRR@10':>7} {'MAP@10':>7}")
     for name, m in [("overall", result["overall"]), *result["by_type"].items()]:
         print(f"{name:20} {m['n']:5} {m['hits@4']:7.4f} {m['hits@10']:7.4f} {m['mrr@10']:7.4f} {m['map@10']:7.4f}")

@@ -45,7 +45,9 @@ class GenerativeAnswerer:
             yield self.extractive.write(ev)
             return
         passages = ev.passages[: self.passages]
-        checker = CitationChecker(passages, ev.sentences, ev.lexical.query_terms, ev.lexical.idf)  # it keeps their sentences
+        checker = CitationChecker(
+            passages, ev.sentences, ev.lexical.query_terms, ev.lexical.idf
+        )  # it keeps their sentences
         messages = answer_messages(question, ev.question, passages)
         try:
             for delta in self.model.stream(messages, self.max_tokens):
@@ -58,8 +60,11 @@ class GenerativeAnswerer:
         log.debug("citation check: %s", dict(checker.stats), extra={"stats": dict(checker.stats), "raw": checker.raw})
         answer = checker.answer(ev.question)
         if answer is None:
-            yield self._fallback(ev, "The LLM's answer had no sentence the articles support; this is the extractive answer.",
-                                 checker.unsupported)
+            yield self._fallback(
+                ev,
+                "The LLM's answer had no sentence the articles support; this is the extractive answer.",
+                checker.unsupported,
+            )
             return
         yield answer
 

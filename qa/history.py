@@ -38,8 +38,9 @@ def _message(item: Any) -> tuple[str, str] | None:
     return None
 
 
-def normalise_history(history: Iterable[Any] | None, max_turns: int | None = None,
-                      max_chars: int | None = None) -> list[Turn]:
+def normalise_history(
+    history: Iterable[Any] | None, max_turns: int | None = None, max_chars: int | None = None
+) -> list[Turn]:
     """The turns as questions or (question, answer) pairs, oldest first; over
     ``max_turns`` items or ``max_chars`` characters in all is a ``BadRequest`` (a
     conversation is kept short so each question stays cheap to answer)."""
@@ -50,8 +51,9 @@ def normalise_history(history: Iterable[Any] | None, max_turns: int | None = Non
     if max_chars is not None:
         size = sum(len(t) if isinstance(t, str) else len(t[0]) + len(t[1]) for t in turns)
         if size > max_chars:
-            raise BadRequest(f"the history holds {size:,} characters; the limit is {max_chars:,} "
-                             "(NEWSQA_MAX_HISTORY_CHARS)")
+            raise BadRequest(
+                f"the history holds {size:,} characters; the limit is {max_chars:,} (NEWSQA_MAX_HISTORY_CHARS)"
+            )
     return turns
 
 

@@ -189,8 +189,12 @@ class _Side:
         lengths = self._lengths(newly)
         add_tokens = float(sum(len(t) for t in docs))
         return replace(
-            self, delta=self.delta.extended(docs), dead=mask if mask.any() else None, df_cache={},
-            live_n=self.live_n + len(docs) - len(newly), live_tokens=self.live_tokens + add_tokens - lengths,
+            self,
+            delta=self.delta.extended(docs),
+            dead=mask if mask.any() else None,
+            df_cache={},
+            live_n=self.live_n + len(docs) - len(newly),
+            live_tokens=self.live_tokens + add_tokens - lengths,
         )
 
     def _lengths(self, positions: list[int]) -> float:
@@ -297,7 +301,9 @@ class LexicalIndex:
         article whose record changed, appeared or went are masked, and ``rows`` (the
         current chunks of the changed and new ones) are appended to the delta. Costs in
         proportion to the change, plus copying the per-position lists."""
-        changed = {a for a in self.fingerprints.keys() | fingerprints.keys() if self.fingerprints.get(a) != fingerprints.get(a)}
+        changed = {
+            a for a in self.fingerprints.keys() | fingerprints.keys() if self.fingerprints.get(a) != fingerprints.get(a)
+        }
         changed |= {r[2].get("article_id", "") for r in rows}
         dead = sorted(p for a in changed for p in self._by_article.get(a, ()))
         start = len(self.ids)
@@ -383,8 +389,13 @@ class LexicalIndex:
             raise ValueError(f"format {head.get('format')}, not {FORMAT}")
         with open(folder / "chunks.json", encoding="utf-8") as f:
             data = json.load(f)
-        idx = cls(generation, data["ids"], data["texts"], [ChunkMeta.from_dict(m) for m in data["metas"]],
-                  fingerprints=head["fingerprints"])
+        idx = cls(
+            generation,
+            data["ids"],
+            data["texts"],
+            [ChunkMeta.from_dict(m) for m in data["metas"]],
+            fingerprints=head["fingerprints"],
+        )
         idx.main_size = len(idx.ids)
         idx._derive()
         if idx.ids:
@@ -447,7 +458,9 @@ class LexicalIndex:
     def query_terms(self, text: str) -> list[str]:
         import bm25s
 
-        tok = bm25s.tokenize([text], stopwords=_stopwords(), stemmer=self._stem or _stemmer(), return_ids=False, show_progress=False)
+        tok = bm25s.tokenize(
+            [text], stopwords=_stopwords(), stemmer=self._stem or _stemmer(), return_ids=False, show_progress=False
+        )
         return list(tok[0]) if tok else []
 
     def scores(self, text: str) -> np.ndarray:

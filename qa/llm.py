@@ -218,9 +218,16 @@ def _openai_model(settings: Settings) -> ChatModel:
             raise LLMError("NEWSQA_LLM=openai needs NEWSQA_LLM_URL (for example http://127.0.0.1:11434/v1)")
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else ""
         return _openai_like_class()(
-            model=settings.llm_model, api_base=url, api_key=key, is_chat_model=True,
-            context_window=settings.llm_context, max_tokens=max_tokens, temperature=settings.llm_temperature,
-            timeout=settings.llm_timeout, transport_timeout=_timeout(settings), max_retries=0,
+            model=settings.llm_model,
+            api_base=url,
+            api_key=key,
+            is_chat_model=True,
+            context_window=settings.llm_context,
+            max_tokens=max_tokens,
+            temperature=settings.llm_temperature,
+            timeout=settings.llm_timeout,
+            transport_timeout=_timeout(settings),
+            max_retries=0,
         )
 
     def translate(exc: BaseException) -> LLMError | None:
@@ -234,8 +241,16 @@ def _openai_model(settings: Settings) -> ChatModel:
             return LLMError(f"cannot reach the LLM server at {url} ({type(cause).__name__})")
         if isinstance(exc, openai.APIStatusError):
             return _status_error(exc.status_code, exc.body)
-        if isinstance(exc, (openai.APIResponseValidationError, pydantic.ValidationError, json.JSONDecodeError,
-                            IndexError, AttributeError)):
+        if isinstance(
+            exc,
+            (
+                openai.APIResponseValidationError,
+                pydantic.ValidationError,
+                json.JSONDecodeError,
+                IndexError,
+                AttributeError,
+            ),
+        ):
             return LLMError("the LLM server sent a reply that is not an OpenAI chat completion")
         if isinstance(exc, openai.APIError):
             return LLMError(f"the LLM request failed: {exc}".splitlines()[0])
@@ -270,9 +285,14 @@ def _ollama_model(settings: Settings) -> ChatModel:
             headers["Authorization"] = f"Bearer {settings.llm_api_key.get_secret_value()}"
         client = ollama.Client(host=url, timeout=_timeout(settings), headers=headers)
         return Ollama(
-            model=settings.llm_model, base_url=url, client=client, request_timeout=settings.llm_timeout,
-            temperature=settings.llm_temperature, context_window=settings.llm_context,
-            additional_kwargs={"num_predict": max_tokens}, is_function_calling_model=False,
+            model=settings.llm_model,
+            base_url=url,
+            client=client,
+            request_timeout=settings.llm_timeout,
+            temperature=settings.llm_temperature,
+            context_window=settings.llm_context,
+            additional_kwargs={"num_predict": max_tokens},
+            is_function_calling_model=False,
         )
 
     def translate(exc: BaseException) -> LLMError | None:
@@ -313,7 +333,9 @@ def _gguf_class():
         def stream_chat(self, messages, **kwargs):
             chunks = self._model.create_chat_completion(
                 messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
-                max_tokens=kwargs.get("max_tokens", self.max_new_tokens), temperature=self.temperature, stream=True,
+                max_tokens=kwargs.get("max_tokens", self.max_new_tokens),
+                temperature=self.temperature,
+                stream=True,
             )
 
             def gen():
@@ -321,7 +343,9 @@ def _gguf_class():
                 for chunk in chunks:
                     delta = chunk["choices"][0].get("delta", {}).get("content") or ""
                     text += delta
-                    yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta, raw=chunk)
+                    yield ChatResponse(
+                        message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=delta, raw=chunk
+                    )
 
             return gen()
 
@@ -354,9 +378,12 @@ def _llamacpp_model(settings: Settings) -> ChatModel:
             ) from None
         try:
             llm = cls(
-                model_path=str(path), temperature=min(settings.llm_temperature, 1.0),
-                max_new_tokens=settings.llm_max_tokens, context_window=settings.llm_context,
-                model_kwargs={"n_threads": settings.llm_threads or None}, verbose=False,
+                model_path=str(path),
+                temperature=min(settings.llm_temperature, 1.0),
+                max_new_tokens=settings.llm_max_tokens,
+                context_window=settings.llm_context,
+                model_kwargs={"n_threads": settings.llm_threads or None},
+                verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise LLMError(f"cannot load the GGUF model {path}: {exc}".splitlines()[0]) from None

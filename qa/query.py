@@ -123,7 +123,9 @@ def analyse(text: str, aliases: dict[str, list[str]]) -> QueryInfo:
     low = text.casefold()
     found: list[tuple[tuple[int, int], str]] = []
     taken: list[tuple[int, int]] = []
-    for alias in sorted(aliases, key=len, reverse=True):  # longest first: "the independent - sports" before "the independent"
+    for alias in sorted(
+        aliases, key=len, reverse=True
+    ):  # longest first: "the independent - sports" before "the independent"
         for m in re.finditer(rf"(?<![\w]){re.escape(alias)}(?![\w])", low):
             first = text[m.start()]
             if any(a < m.end() and m.start() < b for a, b in taken) or (first.isalpha() and not first.isupper()):

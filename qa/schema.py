@@ -38,20 +38,37 @@ class ArticleRef:
                 carriers = ()
         keep = ("id", "title", "source", "url", "published_at")
         return cls(
-            id=article_id, title=meta.get("title", ""), source=meta.get("source", ""), url=meta.get("url", ""),
-            published_at=meta.get("published_at", ""), author=meta.get("author", ""),
+            id=article_id,
+            title=meta.get("title", ""),
+            source=meta.get("source", ""),
+            url=meta.get("url", ""),
+            published_at=meta.get("published_at", ""),
+            author=meta.get("author", ""),
             also_carried_by=tuple({k: str(c.get(k, "")) for k in keep} for c in carriers if isinstance(c, dict)),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "source": self.source, "url": self.url,
-                "published_at": self.published_at, "author": self.author,
-                "also_carried_by": [dict(c) for c in self.also_carried_by]}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "published_at": self.published_at,
+            "author": self.author,
+            "also_carried_by": [dict(c) for c in self.also_carried_by],
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ArticleRef:
-        return cls(d["id"], d.get("title", ""), d.get("source", ""), d.get("url", ""), d.get("published_at", ""),
-                   d.get("author", ""), tuple(dict(c) for c in d.get("also_carried_by") or ()))
+        return cls(
+            d["id"],
+            d.get("title", ""),
+            d.get("source", ""),
+            d.get("url", ""),
+            d.get("published_at", ""),
+            d.get("author", ""),
+            tuple(dict(c) for c in d.get("also_carried_by") or ()),
+        )
 
 
 @dataclass
@@ -66,13 +83,25 @@ class Passage:
     chunk_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "score": self.score, "start": self.start, "end": self.end,
-                "article": self.article.to_dict(), "chunk_id": self.chunk_id}
+        return {
+            "text": self.text,
+            "score": self.score,
+            "start": self.start,
+            "end": self.end,
+            "article": self.article.to_dict(),
+            "chunk_id": self.chunk_id,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Passage:
-        return cls(d["text"], float(d["score"]), int(d["start"]), int(d["end"]), ArticleRef.from_dict(d["article"]),
-                   d.get("chunk_id", ""))
+        return cls(
+            d["text"],
+            float(d["score"]),
+            int(d["start"]),
+            int(d["end"]),
+            ArticleRef.from_dict(d["article"]),
+            d.get("chunk_id", ""),
+        )
 
 
 @dataclass
@@ -92,17 +121,35 @@ class Citation:
     def to_dict(self) -> dict[str, Any]:
         p, a = self.passage, self.passage.article
         return {
-            "n": self.n, "article_id": a.id, "title": a.title, "source": a.source, "url": a.url,
-            "published_at": a.published_at, "author": a.author, "passage": p.text, "quote": self.quote,
-            "start": self.start, "end": self.end, "also_carried_by": [dict(c) for c in a.also_carried_by],
-            "passage_start": p.start, "passage_end": p.end, "passage_score": p.score, "chunk_id": p.chunk_id,
+            "n": self.n,
+            "article_id": a.id,
+            "title": a.title,
+            "source": a.source,
+            "url": a.url,
+            "published_at": a.published_at,
+            "author": a.author,
+            "passage": p.text,
+            "quote": self.quote,
+            "start": self.start,
+            "end": self.end,
+            "also_carried_by": [dict(c) for c in a.also_carried_by],
+            "passage_start": p.start,
+            "passage_end": p.end,
+            "passage_score": p.score,
+            "chunk_id": p.chunk_id,
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Citation:
-        ref = ArticleRef(d["article_id"], d.get("title", ""), d.get("source", ""), d.get("url", ""),
-                         d.get("published_at", ""), d.get("author", ""),
-                         tuple(dict(c) for c in d.get("also_carried_by") or ()))
+        ref = ArticleRef(
+            d["article_id"],
+            d.get("title", ""),
+            d.get("source", ""),
+            d.get("url", ""),
+            d.get("published_at", ""),
+            d.get("author", ""),
+            tuple(dict(c) for c in d.get("also_carried_by") or ()),
+        )
         start = int(d["passage_start"])
         end = int(d.get("passage_end", start + len(d["passage"])))
         passage = Passage(d["passage"], float(d.get("passage_score", 0.0)), start, end, ref, d.get("chunk_id", ""))
@@ -120,7 +167,9 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "answer": self.text, "refused": self.refused, "citations": [c.to_dict() for c in self.citations],
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
             "question": self.question,
         }
         if self.note:
@@ -132,8 +181,14 @@ class Answer:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Answer:
         """The inverse of ``to_dict`` (the CLI reads the REST API's answers with it when an app owns the store)."""
-        return cls(d["answer"], bool(d["refused"]), [Citation.from_dict(c) for c in d.get("citations", [])],
-                   d.get("question", ""), d.get("note", ""), list(d.get("unsupported", [])))
+        return cls(
+            d["answer"],
+            bool(d["refused"]),
+            [Citation.from_dict(c) for c in d.get("citations", [])],
+            d.get("question", ""),
+            d.get("note", ""),
+            list(d.get("unsupported", [])),
+        )
 
 
 class _ReadsLikeADict:
@@ -172,9 +227,17 @@ class ArticleInfo(_ReadsLikeADict):
     @classmethod
     def from_record(cls, row: dict[str, Any]) -> ArticleInfo:
         """From the store's article record (``ChromaStore.list_articles``)."""
-        return cls(str(row["id"]), str(row.get("title") or ""), str(row.get("source") or ""), str(row.get("url") or ""),
-                   str(row.get("published_at") or ""), str(row.get("author") or ""), str(row.get("category") or ""),
-                   int(row.get("chunks") or 0), str(row.get("folded_into") or ""))
+        return cls(
+            str(row["id"]),
+            str(row.get("title") or ""),
+            str(row.get("source") or ""),
+            str(row.get("url") or ""),
+            str(row.get("published_at") or ""),
+            str(row.get("author") or ""),
+            str(row.get("category") or ""),
+            int(row.get("chunks") or 0),
+            str(row.get("folded_into") or ""),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -220,8 +283,11 @@ class Filters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sources: list[str] = Field(default_factory=list, validation_alias=AliasChoices("sources", "source"),
-                               description="outlet names (case- and space-insensitive)")
+    sources: list[str] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("sources", "source"),
+        description="outlet names (case- and space-insensitive)",
+    )
     since: date | None = Field(None, description="published on or after this day (YYYY-MM-DD)")
     until: date | None = Field(None, description="published on or before this day (YYYY-MM-DD)")
 

@@ -117,10 +117,17 @@ class FakeLLM:
                     self._ollama(body, reply, text)
                     return
                 if not body.get("stream"):
-                    self._json(200, {
-                        "id": "chatcmpl-fake", "object": "chat.completion", "model": "fake-model",
-                        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                    })
+                    self._json(
+                        200,
+                        {
+                            "id": "chatcmpl-fake",
+                            "object": "chat.completion",
+                            "model": "fake-model",
+                            "choices": [
+                                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                            ],
+                        },
+                    )
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
@@ -137,8 +144,14 @@ class FakeLLM:
             def _ollama(self, body: dict[str, Any], reply: Reply, text: str) -> None:
                 """Ollama streams unless the request says ``"stream": false``."""
                 base = {"model": body.get("model", ""), "created_at": "2024-01-01T00:00:00Z"}
-                done = {**base, "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
-                        "prompt_eval_count": 10, "eval_count": max(1, len(text.split()))}
+                done = {
+                    **base,
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    "done_reason": "stop",
+                    "prompt_eval_count": 10,
+                    "eval_count": max(1, len(text.split())),
+                }
                 if body.get("stream") is False:
                     self._json(200, {**done, "message": {"role": "assistant", "content": text}})
                     return
@@ -156,8 +169,12 @@ class FakeLLM:
                 self.wfile.flush()
 
             def _event(self, delta: dict[str, str]) -> None:
-                chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": "fake-model",
-                         "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+                chunk = {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion.chunk",
+                    "model": "fake-model",
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                }
                 self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 self.wfile.flush()
 

@@ -50,8 +50,9 @@ def invented_records() -> list[dict]:
 
 
 # -- waiting -----------------------------------------------------------------------------
-def wait_for(check: Callable[[], T], timeout: float, what: str, every: float = 0.1,
-             proc: subprocess.Popen | None = None) -> T:
+def wait_for(
+    check: Callable[[], T], timeout: float, what: str, every: float = 0.1, proc: subprocess.Popen | None = None
+) -> T:
     """Call ``check`` until it returns something true and return that; raise
     ``AssertionError`` naming ``what`` if ``timeout`` seconds pass or ``proc`` exits first.
     The one polling loop of the tests: a condition, never a fixed sleep."""
@@ -74,8 +75,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(url: str, timeout: float = 180, proc: subprocess.Popen | None = None,
-                  auth: tuple[str, str] | None = None, ok: Callable[[httpx.Response], bool] | None = None) -> None:
+def wait_until_up(
+    url: str,
+    timeout: float = 180,
+    proc: subprocess.Popen | None = None,
+    auth: tuple[str, str] | None = None,
+    ok: Callable[[httpx.Response], bool] | None = None,
+) -> None:
     """Poll ``url`` until it answers 200 (or ``ok(response)``); raise if ``proc`` exits
     first or ``timeout`` seconds pass."""
 
@@ -92,8 +98,9 @@ def wait_until_up(url: str, timeout: float = 180, proc: subprocess.Popen | None 
         raise RuntimeError(str(exc)) from None
 
 
-def start_app(home: Path, log: Path | None = None, args: Sequence[str] = (), **env_extra: str
-              ) -> tuple[str, subprocess.Popen]:
+def start_app(
+    home: Path, log: Path | None = None, args: Sequence[str] = (), **env_extra: str
+) -> tuple[str, subprocess.Popen]:
     """``python app.py`` (plus ``args``) on a free port with NEWSQA_HOME=home, once it
     answers /api/health (with NEWSQA_AUTH's login if given); returns (base URL, process).
     Its output goes to ``log`` (default home/server.log), shown if it fails to start."""
@@ -101,8 +108,13 @@ def start_app(home: Path, log: Path | None = None, args: Sequence[str] = (), **e
     env = dict(os.environ, NEWSQA_HOME=str(home), **env_extra)
     log = log or home / "server.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), *args], env=env,
-                                stdout=out, stderr=out, cwd=home)
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "--port", str(port), *args],
+            env=env,
+            stdout=out,
+            stderr=out,
+            cwd=home,
+        )
     base = f"http://127.0.0.1:{port}"
     auth = tuple(env_extra["NEWSQA_AUTH"].split(",")[0].split(":", 1)) if "NEWSQA_AUTH" in env_extra else None
     try:
@@ -120,8 +132,11 @@ def start_chroma(path: Path) -> tuple[str, subprocess.Popen]:
     # the chromadb package's own `chroma` command, run by this interpreter (a worktree's
     # venv may borrow chromadb from another venv whose bin/ is not on PATH)
     chroma = [sys.executable, "-c", "import sys; from chromadb.cli.cli import app; sys.argv[0] = 'chroma'; app()"]
-    proc = subprocess.Popen([*chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{url}/api/v2/heartbeat", timeout=60, proc=proc)
@@ -169,8 +184,14 @@ def unique_collection(prefix: str = "t") -> str:
 
 
 # -- crashing at a chosen write ----------------------------------------------------------
-def run_until_write(cli_args: Sequence[str], env: dict[str, str], collection: str, nth: int,
-                    embed_group: int | None = None, timeout: float = 600) -> subprocess.Popen:
+def run_until_write(
+    cli_args: Sequence[str],
+    env: dict[str, str],
+    collection: str,
+    nth: int,
+    embed_group: int | None = None,
+    timeout: float = 600,
+) -> subprocess.Popen:
     """Run ``newsqa CLI_ARGS`` (tests/killpoint.py) until its ``nth`` Chroma upsert into
     the ``collection`` ("chunks" or "articles") has returned, then SIGKILL it while it
     waits there: the kill lands at a known point of the write path, not after a guessed
@@ -180,8 +201,9 @@ def run_until_write(cli_args: Sequence[str], env: dict[str, str], collection: st
     import threading
 
     cmd = [sys.executable, str(KILLPOINT), collection, str(nth), str(embed_group or 0), *cli_args]
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     watchdog = threading.Timer(timeout, proc.kill)  # a run that hangs fails instead of hanging the suite
     watchdog.start()
     seen = []
@@ -193,8 +215,9 @@ def run_until_write(cli_args: Sequence[str], env: dict[str, str], collection: st
                 break
         else:
             proc.wait(timeout=30)
-            raise AssertionError(f"the run ended ({proc.returncode}) before upsert {nth} into {collection}:\n"
-                                 + "".join(seen)[-3000:])
+            raise AssertionError(
+                f"the run ended ({proc.returncode}) before upsert {nth} into {collection}:\n" + "".join(seen)[-3000:]
+            )
     finally:
         watchdog.cancel()
     assert proc.poll() is None, "the run was not held at its write"
@@ -212,9 +235,9 @@ def check_citations(assistant, answer) -> None:
     assert answer.citations, "an answer must cite"
     for c in answer.citations:
         body = assistant.article(c.passage.article.id).body
-        assert body[c.start:c.end] == c.quote
+        assert body[c.start : c.end] == c.quote
         assert c.passage.start <= c.start and c.end <= c.passage.end
-        assert body[c.passage.start:c.passage.end] == c.passage.text
+        assert body[c.passage.start : c.passage.end] == c.passage.text
         assert f"[{c.n}]" in answer.text
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     assert all(int(n) <= len(answer.citations) for n in re.findall(r"\[(\d+)\]", answer.text)), answer.text

@@ -47,7 +47,9 @@ def test_first_start_loads_bundled_corpus(server):
 
 
 def test_ask_returns_cited_json(server):
-    r = httpx.post(f"{server}/api/ask", json={"question": "What did France say about the withdrawal?", "history": []}, timeout=60)
+    r = httpx.post(
+        f"{server}/api/ask", json={"question": "What did France say about the withdrawal?", "history": []}, timeout=60
+    )
     assert r.status_code == 200
     body = r.json()
     assert not body["refused"] and "[1]" in body["answer"]
@@ -57,8 +59,11 @@ def test_ask_returns_cited_json(server):
 
 
 def test_follow_up_and_search_over_http(server):
-    r = httpx.post(f"{server}/api/ask", json={"question": "And what did Kuleba say?",
-                                              "history": ["What did France say about the withdrawal?"]}, timeout=60)
+    r = httpx.post(
+        f"{server}/api/ask",
+        json={"question": "And what did Kuleba say?", "history": ["What did France say about the withdrawal?"]},
+        timeout=60,
+    )
     assert any("Kuleba" in c["quote"] for c in r.json()["citations"])
     hits = httpx.post(f"{server}/api/search", json={"query": "Stoltenberg", "k": 3}).json()
     assert 1 <= len(hits) <= 3 and "Stoltenberg" in hits[0]["text"]
@@ -71,8 +76,12 @@ def test_follow_up_and_search_over_http(server):
         ("/api/ask", {"question": "x" * 100_000}, 400, "limit"),
         ("/api/ask", {"q": "missing field"}, 422, "question"),
         ("/api/ask", {"question": "x", "filters": {"since": "soon"}}, 422, "filters: since must be a date"),
-        ("/api/ask", {"question": "x", "filters": {"since": "2023-05-01", "until": "2023-01-01"}}, 422,
-         "filters: since (2023-05-01) is after until"),
+        (
+            "/api/ask",
+            {"question": "x", "filters": {"since": "2023-05-01", "until": "2023-01-01"}},
+            422,
+            "filters: since (2023-05-01) is after until",
+        ),
         ("/api/ask", {"question": "x", "filters": {"outlet": "BBC"}}, 422, "filters: unknown filter 'outlet'"),
         ("/api/ask", {"question": "x", "colour": "red"}, 422, "unknown field 'colour'"),
         ("/api/ask", {"question": "x", "history": "not a list"}, 422, "history"),
@@ -97,7 +106,10 @@ def test_openapi_documents_request_and_response_schemas(server):
     assert schema("/api/search")["items"]["$ref"].endswith("/PassageOut")
     assert schema("/api/health", "get")["$ref"].endswith("/HealthOut")
     assert schema("/api/articles")["$ref"].endswith("/IngestReportOut")
-    assert set(spec["paths"]["/api/articles"]["post"]["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
+    assert set(spec["paths"]["/api/articles"]["post"]["requestBody"]["content"]) == {
+        "application/json",
+        "multipart/form-data",
+    }
     ask_body = spec["components"]["schemas"]["AskRequest"]["properties"]
     assert "Filters" in json.dumps(ask_body["filters"])  # filters are a typed model, validated by pydantic
     assert set(spec["components"]["schemas"]["CitationOut"]["properties"]) >= {"quote", "start", "end", "passage"}
@@ -123,12 +135,18 @@ def test_upload_files_and_json_articles(server):
     assert report["added"] == 1
     reasons = {f["source"]: f["reason"] for f in report["failed"]}
     assert "malformed JSON" in reasons["broken.json"] and "limit" in reasons["huge.txt"]
-    ans = httpx.post(f"{server}/api/ask", json={"question": "Who retired from the Skerry Point lighthouse?"}, timeout=60).json()
+    ans = httpx.post(
+        f"{server}/api/ask", json={"question": "Who retired from the Skerry Point lighthouse?"}, timeout=60
+    ).json()
     assert not ans["refused"] and "Margaret Doyle" in ans["answer"]
 
-    r = httpx.post(f"{server}/api/articles", json={"title": "T", "body": "Pasted body about the harbour ferry."}, timeout=60)
+    r = httpx.post(
+        f"{server}/api/articles", json={"title": "T", "body": "Pasted body about the harbour ferry."}, timeout=60
+    )
     assert r.json()["added"] == 1
-    again = httpx.post(f"{server}/api/articles", json={"title": "T", "body": "Pasted body about the harbour ferry."}, timeout=60)
+    again = httpx.post(
+        f"{server}/api/articles", json={"title": "T", "body": "Pasted body about the harbour ferry."}, timeout=60
+    )
     assert again.json() == {"added": 0, "updated": 0, "unchanged": 1, "folded": 0, "failed": []}
     aid = next(a["id"] for a in httpx.get(f"{server}/api/articles").json() if a["title"] == "T")
     assert httpx.delete(f"{server}/api/articles/{aid}").status_code == 200
@@ -136,11 +154,15 @@ def test_upload_files_and_json_articles(server):
 
 
 def test_queries_run_while_an_upload_is_indexed(server):
-    records = [{"title": f"Council note {i}", "body": f"The council met on day {i}. " * 40, "url": f"https://c.example/{i}"}
-               for i in range(12)]
+    records = [
+        {"title": f"Council note {i}", "body": f"The council met on day {i}. " * 40, "url": f"https://c.example/{i}"}
+        for i in range(12)
+    ]
 
     def ask(_):
-        return httpx.post(f"{server}/api/ask", json={"question": "What did France say about the withdrawal?"}, timeout=120)
+        return httpx.post(
+            f"{server}/api/ask", json={"question": "What did France say about the withdrawal?"}, timeout=120
+        )
 
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
         upload = pool.submit(lambda: httpx.post(f"{server}/api/articles", json=records, timeout=300))
@@ -166,17 +188,27 @@ def test_gradio_client_calls_the_ask_endpoint(server):
     assert "<mark>" in sources and "Gabriel Attal" in sources
 
 
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium; .ci/run installs it)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium; .ci/run installs it)"
+)
 def test_browser_asks_sees_citation_opens_source_and_uploads(server, tmp_path):
     from playwright.sync_api import sync_playwright
 
     page_file = tmp_path / "lighthouse2.html"
-    page_file.write_text(HTML_ARTICLE.replace("Skerry Point", "Gull Rock").replace("Margaret Doyle", "Tom Reilly")
-                         .replace("Lighthouse keeper retires after 40 years", "Gull Rock keeper hands over the light"))
-    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"]
+    page_file.write_text(
+        HTML_ARTICLE.replace("Skerry Point", "Gull Rock")
+        .replace("Margaret Doyle", "Tom Reilly")
+        .replace("Lighthouse keeper retires after 40 years", "Gull Rock keeper hands over the light")
+    )
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -201,8 +233,10 @@ def test_browser_asks_sees_citation_opens_source_and_uploads(server, tmp_path):
         page.get_by_text("Gull Rock keeper hands over the light").first.wait_for(timeout=120_000)
         assert "added" in page.locator("#result").inner_text()
         browser.close()
-    assert any(a["title"] == "Gull Rock keeper hands over the light" and a["source"] == "Harbour Times"
-               for a in httpx.get(f"{server}/api/articles").json())
+    assert any(
+        a["title"] == "Gull Rock keeper hands over the light" and a["source"] == "Harbour Times"
+        for a in httpx.get(f"{server}/api/articles").json()
+    )
 
 
 def test_article_text_is_escaped_in_the_sources_panel():
@@ -210,8 +244,13 @@ def test_article_text_is_escaped_in_the_sources_panel():
     from qa.web.format import sources_html
 
     text = "The mayor said <img src=x onerror=alert(1)> the park opens Monday. <script>alert(2)</script>"
-    p = Passage(text, 1.0, 0, len(text), ArticleRef("a1", "<script>alert(3)</script>", "Evil <b>News</b>",
-                                                     "javascript:alert(4)", "2023-01-02"))
+    p = Passage(
+        text,
+        1.0,
+        0,
+        len(text),
+        ArticleRef("a1", "<script>alert(3)</script>", "Evil <b>News</b>", "javascript:alert(4)", "2023-01-02"),
+    )
     end = text.index("Monday.") + len("Monday.")
     html_out = sources_html(Answer("x [1]", False, [Citation(1, p, text[:end], 0, end)]))
     assert "<script>" not in html_out and "<img" not in html_out and "<b>" not in html_out
@@ -239,22 +278,35 @@ def test_cli_add_while_the_app_serves_goes_through_the_app(server, server_home, 
     """Two processes, one embedded store: the CLI finds the running app and sends its
     work there, so nothing is corrupted and the app answers about the new article at once."""
     art = tmp_path / "tram.txt"
-    art.write_text("Night trams return to Harbour City\nThe Harbour City council said night trams will run again from "
-                   "5 December, after a two-year pause caused by staff shortages.\n")
+    art.write_text(
+        "Night trams return to Harbour City\nThe Harbour City council said night trams will run again from "
+        "5 December, after a two-year pause caused by staff shortages.\n"
+    )
     env = dict(os.environ, NEWSQA_HOME=str(server_home))
-    p = subprocess.run([sys.executable, "-m", "qa.cli", "add", str(art), "--json"], env=env, capture_output=True,
-                       text=True, timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "add", str(art), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["added"] == 1
     assert "owns this data directory" in p.stderr
-    ans = httpx.post(f"{server}/api/ask", json={"question": "When will the night trams return to Harbour City?"},
-                     timeout=60).json()
+    ans = httpx.post(
+        f"{server}/api/ask", json={"question": "When will the night trams return to Harbour City?"}, timeout=60
+    ).json()
     assert not ans["refused"] and "5 December" in ans["answer"]
     p = subprocess.run([sys.executable, "-m", "qa.cli", "list", "--json"], env=env, capture_output=True, text=True)
     assert any(a["title"] == "Night trams return to Harbour City" for a in json.loads(p.stdout))
     # a second app on the same embedded data directory refuses to start
-    p = subprocess.run([sys.executable, str(ROOT / "app.py"), "--port", str(free_port())], env=env,
-                       capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 2 and "already serves this data directory" in p.stderr
 
 
@@ -301,14 +353,26 @@ def test_web_chat_streams_checked_sentences_then_falls_back_on_error(llm_server,
     fake_llm.script(reply)
     client = Client(llm_server + "/", verbose=False)
     job = client.submit("When did Russia annex Crimea?", [], [], "", "", api_name="/ask")
-    partial = wait_for(lambda: next((chat for chat, _box, _sources in job.outputs()
-                                     if chat and plain_text(_text(chat[-1]["content"])) == FIRST), None),
-                       60, "the first sentence shown")
+    partial = wait_for(
+        lambda: next(
+            (
+                chat
+                for chat, _box, _sources in job.outputs()
+                if chat and plain_text(_text(chat[-1]["content"])) == FIRST
+            ),
+            None,
+        ),
+        60,
+        "the first sentence shown",
+    )
     assert partial and not reply.gate.is_set()  # shown while the model was still held
     reply.gate.set()
     chat, _box, sources = job.result()
     # the second sentence quotes another sentence of the article: its own number
-    assert plain_text(_text(chat[-1]["content"])) == f"{FIRST} {SECOND.replace('[1]', '[2]')}" and "Crimean peninsula" in sources
+    assert (
+        plain_text(_text(chat[-1]["content"])) == f"{FIRST} {SECOND.replace('[1]', '[2]')}"
+        and "Crimean peninsula" in sources
+    )
     assert "[[2]](#nq-t0-s2)" in _text(chat[-1]["content"])  # each marker links to its source in the panel
 
     fake_llm.script(Reply(status=500))
@@ -320,7 +384,9 @@ def test_web_chat_streams_checked_sentences_then_falls_back_on_error(llm_server,
 
 def test_rest_stream_sends_checked_pieces_then_the_answer(llm_server, fake_llm):
     fake_llm.script(f"{FIRST} {SECOND}")
-    with httpx.stream("POST", f"{llm_server}/api/ask/stream", json={"question": "When did Russia annex Crimea?"}, timeout=60) as r:
+    with httpx.stream(
+        "POST", f"{llm_server}/api/ask/stream", json={"question": "When did Russia annex Crimea?"}, timeout=60
+    ) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
         items = [json.loads(line) for line in r.iter_lines() if line.strip()]
     pieces = [i["text"] for i in items[:-1]]
@@ -336,8 +402,13 @@ def test_cli_streams_through_the_app_that_owns_the_store(llm_server, llm_home, f
     reply = Reply(f"{FIRST} {SECOND}", pause_after=len(FIRST.split()) + 1)
     fake_llm.script(reply)
     env = dict(os.environ, NEWSQA_HOME=str(llm_home))
-    p = subprocess.Popen([sys.executable, "-m", "qa.cli", "ask", "When did Russia annex Crimea?"], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "qa.cli", "ask", "When did Russia annex Crimea?"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert p.stdout.read(len(FIRST)) == FIRST and not reply.gate.is_set()  # via the app's /api/ask/stream
     reply.gate.set()
     out, err = p.communicate(timeout=120)

@@ -27,8 +27,16 @@ ARTICLES = [DATA / "articles" / "lakeline-rail-drivers-strike.json", DATA / "art
 FRANCE = "What did France say about the withdrawal?"
 STRIKE = "When will the Lakeline Rail drivers strike?"
 CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="module")
@@ -72,12 +80,20 @@ def test_rest_client_holds_a_conversation_by_its_id(app):
     cite = conv["messages"][0]["answer"]["citations"][0]
     assert "Gabriel Attal" in cite["quote"] and cite["quote"] in cite["passage"]
     other = _ask(app, ALICE, STRIKE)["conversation_id"]  # without an id: a new conversation
-    assert other != cid and [c["id"] for c in httpx.get(f"{app}/api/conversations", auth=ALICE).json()][:2] == [other, cid]
+    assert other != cid and [c["id"] for c in httpx.get(f"{app}/api/conversations", auth=ALICE).json()][:2] == [
+        other,
+        cid,
+    ]
 
     r = httpx.patch(f"{app}/api/conversations/{cid}", json={"title": "France and Kuleba"}, auth=ALICE)
     assert r.status_code == 200 and r.json()["title"] == "France and Kuleba" and r.json()["turns"] == 2
-    with httpx.stream("POST", f"{app}/api/ask/stream", json={"question": "What did Stoltenberg say?",
-                                                           "conversation_id": cid}, auth=ALICE, timeout=120) as r:
+    with httpx.stream(
+        "POST",
+        f"{app}/api/ask/stream",
+        json={"question": "What did Stoltenberg say?", "conversation_id": cid},
+        auth=ALICE,
+        timeout=120,
+    ) as r:
         lines = [json.loads(line) for line in r.iter_lines() if line.strip()]
     assert lines[-1]["answer"]["conversation_id"] == cid and lines[-1]["answer"]["citations"]
     assert len(httpx.get(f"{app}/api/conversations/{cid}", auth=ALICE).json()["messages"]) == 3
@@ -128,7 +144,10 @@ def test_share_link_is_read_only_needs_no_login_and_can_be_revoked(app):
     page = httpx.get(app + share["path"])  # no login
     assert page.status_code == 200 and "Gabriel Attal" in page.text and FRANCE in page.text
     assert "<textarea" not in page.text and "<form" not in page.text
-    assert "script-src 'nonce-" in page.headers["content-security-policy"] and page.headers["referrer-policy"] == "no-referrer"
+    assert (
+        "script-src 'nonce-" in page.headers["content-security-policy"]
+        and page.headers["referrer-policy"] == "no-referrer"
+    )
     assert httpx.get(f"{app}/shared/{share['share_id']}x").status_code == 404
     for path in ("/api/conversations", f"/api/conversations/{cid}", "/api/articles", "/config"):
         assert httpx.get(app + path).status_code == 401, path
@@ -139,21 +158,35 @@ def test_share_link_is_read_only_needs_no_login_and_can_be_revoked(app):
 
 def test_feedback_over_rest_and_the_cli_export(app, home):
     cid = _ask(app, ALICE, STRIKE)["conversation_id"]
-    r = httpx.post(f"{app}/api/conversations/{cid}/feedback", json={"turn": 0, "rating": "down",
-                                                                     "reason": "missed the point"}, auth=ALICE)
+    r = httpx.post(
+        f"{app}/api/conversations/{cid}/feedback",
+        json={"turn": 0, "rating": "down", "reason": "missed the point"},
+        auth=ALICE,
+    )
     assert r.status_code == 200 and r.json()["rating"] == "down"
-    assert httpx.post(f"{app}/api/conversations/{cid}/feedback", json={"turn": 3, "rating": "down"},
-                      auth=ALICE).status_code == 404
-    assert httpx.post(f"{app}/api/conversations/{cid}/feedback", json={"turn": 0, "rating": "meh"},
-                      auth=ALICE).status_code == 422
+    assert (
+        httpx.post(
+            f"{app}/api/conversations/{cid}/feedback", json={"turn": 3, "rating": "down"}, auth=ALICE
+        ).status_code
+        == 404
+    )
+    assert (
+        httpx.post(f"{app}/api/conversations/{cid}/feedback", json={"turn": 0, "rating": "meh"}, auth=ALICE).status_code
+        == 422
+    )
     rows = _feedback_export(home)
     assert any(r["question"] == STRIKE and r["reason"] == "missed the point" and r["answer_keys"] == [] for r in rows)
 
 
 def _feedback_export(home, *extra: str) -> list[dict]:
     env = dict(os.environ, NEWSQA_HOME=str(home))
-    p = subprocess.run([sys.executable, "-m", "qa.cli", "feedback", "export", "--rating", "down", *extra], env=env,
-                       capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "feedback", "export", "--rating", "down", *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
 
@@ -224,14 +257,16 @@ def test_browser_cites_reopens_shares_exports_and_takes_feedback(app, home, bodi
         assert page.locator("#chat a[href^='#nq-t']").count() == 0  # a fresh page
         page.locator("#conversations label", has_text=STRIKE).first.click()
         page.wait_for_function("document.querySelectorAll('#sources .nq-turn').length == 2", timeout=60_000)
-        assert "Kuleba" not in page.locator("#chat").inner_text() and "positive sign" in page.locator("#chat").inner_text()
+        assert (
+            "Kuleba" not in page.locator("#chat").inner_text() and "positive sign" in page.locator("#chat").inner_text()
+        )
         page.locator("#chat a[href='#nq-t0-s1']").first.click()
         assert "nq-active" in page.locator("#nq-t0-s1").get_attribute("class")
 
         # export: the Markdown's quotes are exact spans of the articles
         with page.expect_download(timeout=60_000) as dl:
             page.locator("#export").click()
-        md = (tmp_path / "export.md")
+        md = tmp_path / "export.md"
         dl.value.save_as(md)
         quotes = quotes_in_markdown(md.read_text("utf-8"))
         assert len(quotes) >= 2 and all(any(q in b for b in bodies.values()) for q in quotes)
@@ -286,7 +321,10 @@ def test_feedback_export_is_a_question_file_eval_qa_runs(make_assistant, monkeyp
     out = tmp_path / "feedback.jsonl"
     assert main(["feedback", "export", "-o", str(out)]) == 0
     rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
-    assert [(r["question"], r["history"], r["rating"]) for r in rows] == [(follow, [FRANCE], "down"), (FRANCE, [], "up")]
+    assert [(r["question"], r["history"], r["rating"]) for r in rows] == [
+        (follow, [FRANCE], "down"),
+        (FRANCE, [], "up"),
+    ]
     report = qa_file(a, out)
     assert report["questions"] == 2 and report["citation_validity"] == 1.0
     assert [r["question"] for r in report["results"]] == [follow, FRANCE]

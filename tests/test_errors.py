@@ -20,8 +20,13 @@ from tests.helpers import free_port, start_app, start_chroma, stop, unique_colle
 pytestmark = pytest.mark.slow
 
 FAMILY = {  # class: (HTTP status, exit code), as documented in qa/errors.py
-    qa.BadRequest: (400, 2), qa.NotFound: (404, 1), qa.LoadError: (400, 1), qa.SettingsError: (500, 2),
-    qa.Unavailable: (503, 3), qa.StoreError: (503, 3), qa.LLMError: (503, 3),
+    qa.BadRequest: (400, 2),
+    qa.NotFound: (404, 1),
+    qa.LoadError: (400, 1),
+    qa.SettingsError: (500, 2),
+    qa.Unavailable: (503, 3),
+    qa.StoreError: (503, 3),
+    qa.LLMError: (503, 3),
 }
 
 
@@ -44,7 +49,9 @@ def test_store_failure_mid_run_is_a_store_error_at_every_door(tmp_path, embedder
     try:
         settings = Settings(home=tmp_path / "home", chroma_url=url, collection=unique_collection())
         a = Assistant(settings, embedder=embedder)
-        assert a.add_articles([{"title": "Ferry strike ends", "body": "The ferry workers ended their strike."}]).added == 1
+        assert (
+            a.add_articles([{"title": "Ferry strike ends", "body": "The ferry workers ended their strike."}]).added == 1
+        )
         assert a.search("ferry strike", k=1)
         (tmp_path / "app").mkdir()
         base, app = start_app(tmp_path / "app", NEWSQA_CHROMA_URL=url, NEWSQA_COLLECTION=settings.collection)
@@ -72,6 +79,12 @@ def test_cli_reports_a_bad_setting_in_one_line(tmp_path):
     p = subprocess.run([sys.executable, "-m", "qa.cli", "list"], env=env, capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and p.stderr.strip().splitlines() == [p.stderr.strip()]
     assert "bad setting NEWSQA_MAX_FILE_MB" in p.stderr
-    p = subprocess.run([sys.executable, "app.py", "--port", str(free_port())], env=env, capture_output=True, text=True,
-                       timeout=120, cwd=os.path.dirname(os.path.dirname(__file__)))
+    p = subprocess.run(
+        [sys.executable, "app.py", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
     assert p.returncode == 2 and "bad setting NEWSQA_MAX_FILE_MB" in p.stderr and "Traceback" not in p.stderr

@@ -38,16 +38,24 @@ def private_site():
 def app(tmp_path_factory):
     """``python app.py --watch``, polling every 3 seconds."""
     home = tmp_path_factory.mktemp("feeds-app")
-    base, proc = start_app(home, args=["--watch"], NEWSQA_FETCH_ALLOW_NETS="127.0.0.2/32", NEWSQA_FETCH_TIMEOUT="3",
-                           NEWSQA_WATCH_EVERY="0.05", NEWSQA_FETCH_ALLOW_PRIVATE="false")
+    base, proc = start_app(
+        home,
+        args=["--watch"],
+        NEWSQA_FETCH_ALLOW_NETS="127.0.0.2/32",
+        NEWSQA_FETCH_TIMEOUT="3",
+        NEWSQA_WATCH_EVERY="0.05",
+        NEWSQA_FETCH_ALLOW_PRIVATE="false",
+    )
     yield base
     stop(proc)
     assert "watching 0 feeds every 0.05 minutes" in (home / "server.log").read_text()
 
 
 def test_rest_adds_a_public_url_and_refuses_private_ones(app, public_site, private_site):
-    url = public_site.add("/news/car-ban", article_html("Old town goes car-free on weekends", PARAS,
-                                                        outlet="Valley Gazette", date="2024-05-02"))
+    url = public_site.add(
+        "/news/car-ban",
+        article_html("Old town goes car-free on weekends", PARAS, outlet="Valley Gazette", date="2024-05-02"),
+    )
     secret = private_site.add("/admin/memo", article_html("Internal memo", PARAS))
     hop1 = public_site.redirect("/r1", public_site.url("/r2"))
     public_site.redirect("/r2", secret)  # the second hop leads inside
@@ -72,26 +80,43 @@ def test_rest_adds_a_public_url_and_refuses_private_ones(app, public_site, priva
     assert hits[0]["article"]["source"] == "Valley Gazette"
 
 
-@pytest.mark.parametrize("payload, message", [
-    ({"url": ""}, "url must be a non-empty string"),
-    ({"url": 5}, "url must be a non-empty string"),
-    ({"urls": ["http://x.example/"] * 101}, "101 URLs in one request; the limit is 100"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ({"url": ""}, "url must be a non-empty string"),
+        ({"url": 5}, "url must be a non-empty string"),
+        ({"urls": ["http://x.example/"] * 101}, "101 URLs in one request; the limit is 100"),
+    ],
+)
 def test_rest_bad_url_requests_get_a_clear_4xx(app, payload, message):
     r = httpx.post(f"{app}/api/articles", json=payload, timeout=30)
     assert r.status_code == 400 and message in r.json()["error"]
 
 
 def test_rest_feeds_and_the_watcher_inside_the_app(app, public_site, private_site):
-    links = [public_site.add(f"/valley/{i}", article_html(t, [p] + PARAS[1:], outlet="Valley Gazette", date="2024-05-03"))
-             for i, (t, p) in enumerate([
-                 ("Valley trains to run all night", "Night trains will run every hour on Fridays and Saturdays from July."),
-                 ("Reservoir levels back to normal", "After a wet spring the valley reservoirs are 96 percent full.")])]
+    links = [
+        public_site.add(f"/valley/{i}", article_html(t, [p] + PARAS[1:], outlet="Valley Gazette", date="2024-05-03"))
+        for i, (t, p) in enumerate(
+            [
+                (
+                    "Valley trains to run all night",
+                    "Night trains will run every hour on Fridays and Saturdays from July.",
+                ),
+                ("Reservoir levels back to normal", "After a wet spring the valley reservoirs are 96 percent full."),
+            ]
+        )
+    ]
     inside = private_site.add("/intranet/story", article_html("Intranet story", PARAS))
-    items = [{"title": "Valley trains to run all night", "link": links[0], "guid": "v0"},
-             {"title": "Reservoir levels back to normal", "link": links[1], "guid": "v1"},
-             {"title": "Staff memo", "link": inside, "guid": "v2",
-              "description": "The canteen closes early on Friday for the staff party, the facilities team said."}]
+    items = [
+        {"title": "Valley trains to run all night", "link": links[0], "guid": "v0"},
+        {"title": "Reservoir levels back to normal", "link": links[1], "guid": "v1"},
+        {
+            "title": "Staff memo",
+            "link": inside,
+            "guid": "v2",
+            "description": "The canteen closes early on Friday for the staff party, the facilities team said.",
+        },
+    ]
     feed = public_site.add("/valley.xml", rss("Valley Gazette", items), "application/rss+xml", etag=True)
     private_feed = private_site.add("/inside.xml", rss("Inside", items[:1]), "application/rss+xml")
     before = len(private_site.hits)
@@ -104,8 +129,19 @@ def test_rest_feeds_and_the_watcher_inside_the_app(app, public_site, private_sit
     assert r.json()["name"] == "Gazette" and r.json()["last_poll"] == ""
 
     # the watcher inside the app polls it; the entry leading inside is not fetched: its feed text is used
-    row = wait_for(lambda: next((f for f in httpx.get(f"{app}/api/feeds", timeout=30).json()
-                                 if f["id"] == fid and f["total_articles"] >= 3), None), 120, "the feed polled", every=0.5)
+    row = wait_for(
+        lambda: next(
+            (
+                f
+                for f in httpx.get(f"{app}/api/feeds", timeout=30).json()
+                if f["id"] == fid and f["total_articles"] >= 3
+            ),
+            None,
+        ),
+        120,
+        "the feed polled",
+        every=0.5,
+    )
     assert row["last_poll"] and row["new_articles"] == 3 and row["last_error"] == ""
     assert len(private_site.hits) == before
     arts = {a["title"]: a for a in httpx.get(f"{app}/api/articles", timeout=30).json()}
@@ -121,16 +157,27 @@ def test_rest_feeds_and_the_watcher_inside_the_app(app, public_site, private_sit
     assert httpx.post(f"{app}/api/feeds", json={"url": "ftp://x.example/f"}, timeout=30).status_code == 400
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium; .ci/run installs it)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium; .ci/run installs it)"
+)
 def test_browser_adds_a_link_and_follows_a_feed_in_the_corpus_tab(app, public_site):
     from playwright.sync_api import sync_playwright
 
-    url = public_site.add("/news/bridge", article_html("Old bridge to reopen to cyclists <b>soon</b>", PARAS,
-                                                       outlet="Valley Gazette"))
-    feed = public_site.add("/ui.xml", rss("UI <i>Feed</i>", [{"title": "x", "guid": "u1", "description": "Short."}]),
-                           "application/rss+xml")
-    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"]
+    url = public_site.add(
+        "/news/bridge", article_html("Old bridge to reopen to cyclists <b>soon</b>", PARAS, outlet="Valley Gazette")
+    )
+    feed = public_site.add(
+        "/ui.xml", rss("UI <i>Feed</i>", [{"title": "x", "guid": "u1", "description": "Short."}]), "application/rss+xml"
+    )
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
@@ -144,8 +191,9 @@ def test_browser_adds_a_link_and_follows_a_feed_in_the_corpus_tab(app, public_si
         page.locator("#feed-url textarea, #feed-url input").first.fill(feed)
         page.locator("#follow").click()
         page.locator("#feed-msg").get_by_text("Following").wait_for(timeout=60_000)
-        wait_for(lambda: "UI <i>Feed</i>" in (page.locator("#feeds").text_content() or ""), 30, "the feed listed",
-                 every=0.5)  # as text, not markup
+        wait_for(
+            lambda: "UI <i>Feed</i>" in (page.locator("#feeds").text_content() or ""), 30, "the feed listed", every=0.5
+        )  # as text, not markup
         assert page.locator("#feeds i").count() == 0
         browser.close()
     fid = next(f["id"] for f in httpx.get(f"{app}/api/feeds", timeout=30).json() if f["url"] == feed)

@@ -81,19 +81,31 @@ async def exercise(client: Client, check_body) -> dict:
     for c in answer["citations"]:
         check_body(c["article_id"], c["start"], c["end"], c["quote"])
     assert any("Gabriel Attal" in c["quote"] for c in answer["citations"])
-    follow = result(await client.call_tool("ask_news", {"question": "And what did Stoltenberg say?",
-                                                        "history": [[FRANCE, answer["answer"]]]}))
+    follow = result(
+        await client.call_tool(
+            "ask_news", {"question": "And what did Stoltenberg say?", "history": [[FRANCE, answer["answer"]]]}
+        )
+    )
     assert any("Stoltenberg" in c["quote"] for c in follow["citations"])
-    assert result(await client.call_tool("ask_news", {"question": "What did Brazil say about the withdrawal?"}))["refused"]
+    assert result(await client.call_tool("ask_news", {"question": "What did Brazil say about the withdrawal?"}))[
+        "refused"
+    ]
 
     # bad arguments: a tool error each, and the server keeps answering
     assert "k" in tool_error(await client.call_tool("search_news", {"query": "x", "k": "many"}))
-    assert tool_error(await client.call_tool("search_news", {"query": "troops", "k": 500})) == "k must be between 1 and 100"
+    assert (
+        tool_error(await client.call_tool("search_news", {"query": "troops", "k": 500}))
+        == "k must be between 1 and 100"
+    )
     assert tool_error(await client.call_tool("ask_news", {"question": "   "})) == "the question is empty"
-    assert "since must be a date" in tool_error(await client.call_tool("ask_news", {"question": FRANCE, "since": "soon"}))
+    assert "since must be a date" in tool_error(
+        await client.call_tool("ask_news", {"question": FRANCE, "since": "soon"})
+    )
     if not hasattr(Assistant, "add_urls"):  # fetching pages is the feeds helper's (index/fetch.py)
-        assert tool_error(await client.call_tool("add_article", {"url": "https://example.com/news/1"})) == \
-            "adding by URL is not available yet; give title and body"
+        assert (
+            tool_error(await client.call_tool("add_article", {"url": "https://example.com/news/1"}))
+            == "adding by URL is not available yet; give title and body"
+        )
     assert tool_error(await client.call_tool("add_article", {})) == "give title and body, or a url"
     assert "no 'body' text" in tool_error(await client.call_tool("add_article", {"title": "Empty", "body": "  "}))
     assert "limit must be between" in tool_error(await client.call_tool("list_articles", {"limit": 0}))
@@ -140,6 +152,7 @@ def test_stdio_server_in_a_subprocess(tmp_path):
 
 def test_streamable_http_in_the_app(news):
     with serve_app(news) as url:
+
         async def run():
             async with Client(f"{url}/mcp", read_timeout_seconds=120) as client:
                 return await exercise(client, body_checker(news))
@@ -153,7 +166,9 @@ def test_http_mcp_is_behind_the_login(news, embedder):
     import httpx2
     from mcp.client.streamable_http import streamable_http_client
 
-    guarded = Assistant(Settings(**{**news.settings.model_dump(), "auth": "reader:s3cret"}), store=news.store, embedder=embedder)
+    guarded = Assistant(
+        Settings(**{**news.settings.model_dump(), "auth": "reader:s3cret"}), store=news.store, embedder=embedder
+    )
     with serve_app(guarded) as url:
         r = httpx.post(f"{url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, timeout=10)
         assert r.status_code == 401 and "login required" in r.json()["error"]

@@ -69,8 +69,15 @@ def test_models_lists_newsqa(client):
 
 
 def test_completion_is_the_cited_answer_with_sources(client, news):
-    done = client.chat.completions.create(model="newsqa", messages=[{"role": "user", "content": FRANCE}],
-                                          temperature=0.7, max_tokens=5, top_p=0.5, n=1, user="someone")
+    done = client.chat.completions.create(
+        model="newsqa",
+        messages=[{"role": "user", "content": FRANCE}],
+        temperature=0.7,
+        max_tokens=5,
+        top_p=0.5,
+        n=1,
+        user="someone",
+    )
     expected = news.ask(FRANCE)
     message = done.choices[0].message
     assert done.object == "chat.completion" and done.model == "newsqa" and done.choices[0].finish_reason == "stop"
@@ -80,11 +87,13 @@ def test_completion_is_the_cited_answer_with_sources(client, news):
     assert message.citations == expected.to_dict()["citations"] and message.refused is False
     first = message.citations[0]
     body = news.article(first["article_id"])["body"]
-    assert body[first["start"]:first["end"]] == first["quote"]
+    assert body[first["start"] : first["end"]] == first["quote"]
 
 
 def test_stream_sends_openai_chunks_ending_with_done(client, v1, news):
-    chunks = list(client.chat.completions.create(model="newsqa", messages=[{"role": "user", "content": FRANCE}], stream=True))
+    chunks = list(
+        client.chat.completions.create(model="newsqa", messages=[{"role": "user", "content": FRANCE}], stream=True)
+    )
     assert all(c.object == "chat.completion.chunk" and c.model == "newsqa" for c in chunks)
     assert chunks[0].choices[0].delta.role == "assistant"
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
@@ -93,8 +102,11 @@ def test_stream_sends_openai_chunks_ending_with_done(client, v1, news):
     last = chunks[-1].choices[0]
     assert last.finish_reason == "stop" and last.delta.citations == expected.to_dict()["citations"]
     assert [c.choices[0].finish_reason for c in chunks[:-1]] == [None] * (len(chunks) - 1)
-    raw = httpx.post(f"{v1}/chat/completions", timeout=60,
-                     json={"model": "newsqa", "stream": True, "messages": [{"role": "user", "content": FRANCE}]})
+    raw = httpx.post(
+        f"{v1}/chat/completions",
+        timeout=60,
+        json={"model": "newsqa", "stream": True, "messages": [{"role": "user", "content": FRANCE}]},
+    )
     assert raw.headers["content-type"].startswith("text/event-stream")
     events = [e for e in raw.text.split("\n\n") if e]
     assert all(e.startswith("data: ") for e in events) and events[-1] == "data: [DONE]"
@@ -104,8 +116,12 @@ def test_follow_up_uses_the_earlier_turns(client, news):
     first = client.chat.completions.create(model="newsqa", messages=[{"role": "user", "content": FRANCE}])
     reply = first.choices[0].message.content
     assert "**Sources**" in reply
-    messages = [{"role": "system", "content": "You are helpful."}, {"role": "user", "content": FRANCE},
-                {"role": "assistant", "content": reply}, {"role": "user", "content": [{"type": "text", "text": KULEBA}]}]
+    messages = [
+        {"role": "system", "content": "You are helpful."},
+        {"role": "user", "content": FRANCE},
+        {"role": "assistant", "content": reply},
+        {"role": "user", "content": [{"type": "text", "text": KULEBA}]},
+    ]
     second = client.chat.completions.create(model="newsqa", messages=messages).choices[0].message
     expected = news.ask(KULEBA, history=[(FRANCE, news.ask(FRANCE).text)])  # our Sources list is not history
     assert "withdrawal" in expected.question.lower() and "withdrawal" not in news.ask(KULEBA).question.lower()
@@ -114,7 +130,13 @@ def test_follow_up_uses_the_earlier_turns(client, news):
 
 
 def test_refusal_has_no_sources(client):
-    m = client.chat.completions.create(model="newsqa", messages=[{"role": "user", "content": "What did Brazil say about the withdrawal?"}]).choices[0].message
+    m = (
+        client.chat.completions.create(
+            model="newsqa", messages=[{"role": "user", "content": "What did Brazil say about the withdrawal?"}]
+        )
+        .choices[0]
+        .message
+    )
     assert m.refused is True and m.citations == [] and "**Sources**" not in m.content and "Brazil" in m.content
 
 
@@ -124,7 +146,9 @@ def test_bad_question_gets_an_openai_error(client, stream):
         client.chat.completions.create(model="newsqa", messages=[{"role": "user", "content": "   "}], stream=stream)
     assert err.value.status_code == 400 and err.value.body["message"] == "the question is empty"
     with pytest.raises(openai.BadRequestError, match="the question is 5,000 characters; the limit is 2,000"):
-        client.chat.completions.create(model="newsqa", messages=[{"role": "user", "content": "x" * 5000}], stream=stream)
+        client.chat.completions.create(
+            model="newsqa", messages=[{"role": "user", "content": "x" * 5000}], stream=stream
+        )
 
 
 def test_request_errors_are_openai_error_objects(client, v1):
@@ -132,8 +156,9 @@ def test_request_errors_are_openai_error_objects(client, v1):
         client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": FRANCE}])
     assert err.value.code == "model_not_found"
     with pytest.raises(openai.BadRequestError, match="the last message must be the user's question"):
-        client.chat.completions.create(model="newsqa", messages=[{"role": "user", "content": FRANCE},
-                                                                 {"role": "assistant", "content": "ok"}])
+        client.chat.completions.create(
+            model="newsqa", messages=[{"role": "user", "content": FRANCE}, {"role": "assistant", "content": "ok"}]
+        )
     for body, status, message in [
         (b"{not json", 400, "the request body is not valid JSON"),
         (b"[1, 2]", 400, "the request body must be a JSON object with model and messages"),
@@ -172,13 +197,18 @@ def test_llm_sentences_stream_while_the_model_writes_and_the_server_stays_free(n
     first = "Russia annexed the Crimean peninsula in 2014 [1]."
     with FakeLLM() as fake:
         writer = variant(news, embedder, llm="openai", llm_url=fake.url, llm_model="fake-model")
-        reply = Reply(f"{first} Moscow deployed more than 100,000 troops near the borders with Ukraine [1].",
-                      pause_after=len(first.split()) + 1)
+        reply = Reply(
+            f"{first} Moscow deployed more than 100,000 troops near the borders with Ukraine [1].",
+            pause_after=len(first.split()) + 1,
+        )
         fake.script(reply)
         with serve(writer) as url:
             client = openai.OpenAI(base_url=url, api_key="x", max_retries=0, timeout=60)
             stream = client.chat.completions.create(
-                model="newsqa", stream=True, messages=[{"role": "user", "content": "What has Russia done in Ukraine since 2014?"}])
+                model="newsqa",
+                stream=True,
+                messages=[{"role": "user", "content": "What has Russia done in Ukraine since 2014?"}],
+            )
             pieces = iter(stream)
             assert next(pieces).choices[0].delta.role == "assistant"
             assert next(pieces).choices[0].delta.content == first

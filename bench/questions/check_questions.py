@@ -14,6 +14,7 @@
 
 Usage: python3 bench/questions/check_questions.py [path/to/multihop/corpus.json]
 """
+
 import glob
 import json
 import os
@@ -24,8 +25,21 @@ from collections import Counter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CORPUS = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/multihop-rag/corpus.json"
-KINDS = {"quantity", "date", "person", "reason", "statement", "attribution", "paraphrase",
-         "yesno", "multi", "before_after", "followup", "near_miss", "off_corpus"}
+KINDS = {
+    "quantity",
+    "date",
+    "person",
+    "reason",
+    "statement",
+    "attribution",
+    "paraphrase",
+    "yesno",
+    "multi",
+    "before_after",
+    "followup",
+    "near_miss",
+    "off_corpus",
+}
 MINIMUM = {k: 12 for k in KINDS}
 MINIMUM.update({"followup": 35, "near_miss": 35, "off_corpus": 8})
 
@@ -35,7 +49,7 @@ def words(text):
 
 
 def ngrams(ws, n=8):
-    return {tuple(ws[i:i + n]) for i in range(len(ws) - n + 1)}
+    return {tuple(ws[i : i + n]) for i in range(len(ws) - n + 1)}
 
 
 def expected_split(kind_of):
@@ -80,8 +94,7 @@ def main():
             q = json.loads(line)
             qid = q.get("id")
             where = f"{split}:{n} {qid}"
-            if set(q) != {"id", "question", "history", "answerable", "answer_keys", "kind",
-                          "articles", "split"}:
+            if set(q) != {"id", "question", "history", "answerable", "answer_keys", "kind", "articles", "split"}:
                 errors.append(f"{where}: fields {sorted(q)}")
             if qid in seen:
                 errors.append(f"{where}: duplicate id")

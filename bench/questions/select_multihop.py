@@ -8,33 +8,29 @@ full and (e) its outlet has fewer than SOURCE_CAP picks.
 
 Usage: python3 bench/questions/select_multihop.py [corpus.json]
 """
+
 import json
 import random
 import re
 import sys
 
 CORPUS = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/multihop-rag/corpus.json"
-QUOTA = {"sports": 11, "technology": 11, "entertainment": 8, "business": 8,
-         "science": 4, "health": 3}
+QUOTA = {"sports": 11, "technology": 11, "entertainment": 8, "business": 8, "science": 4, "health": 3}
 SOURCE_CAP = 4
 LISTY = re.compile(
     r"\b(best|deals?|odds|picks|fantasy|dfs|props?|betting|bets|sportsbooks?|live score|"
     r"rankings?|how to|builds|lineups?|promos|cash ?back|full list|earnings week ahead|"
     r"to stream|to watch|gifts|tracker|predictions|preview:|timeline|what to know|"
     r"permutations|tips for)\b|[–-] live$|\blive:",
-    re.I)
+    re.I,
+)
 # read and rejected by hand: url -> reason
 MANUAL_SKIP = {
-    "https://www.theverge.com/23969272/black-friday-cyber-monday-tech-deals-verge-staff-favorites":
-        "deals list",
-    "https://www.thehindubusinessline.com/portfolio/personal-finance/investment-options-for-high-networth-investors/article67465515.ece":
-        "numbered list of product types",
-    "https://www.independent.co.uk/life-style/this-christmas-let-your-home-be-the-centre-of-the-celebrations-with-the-white-company-b2427930.html":
-        "advertorial",
-    "https://www.sportingnews.com/us/soccer/news/var-apology-list-premier-league-pgmol-referee-mistakes/hhw8byssj025djuce3gbd2pp":
-        "updated list of incidents",
-    "https://theathletic.com/4934692/2023/10/06/mlb-postseason-stadium-ranking/":
-        "ranked list of ballparks",
+    "https://www.theverge.com/23969272/black-friday-cyber-monday-tech-deals-verge-staff-favorites": "deals list",
+    "https://www.thehindubusinessline.com/portfolio/personal-finance/investment-options-for-high-networth-investors/article67465515.ece": "numbered list of product types",
+    "https://www.independent.co.uk/life-style/this-christmas-let-your-home-be-the-centre-of-the-celebrations-with-the-white-company-b2427930.html": "advertorial",
+    "https://www.sportingnews.com/us/soccer/news/var-apology-list-premier-league-pgmol-referee-mistakes/hhw8byssj025djuce3gbd2pp": "updated list of incidents",
+    "https://theathletic.com/4934692/2023/10/06/mlb-postseason-stadium-ranking/": "ranked list of ballparks",
 }
 
 
@@ -62,6 +58,8 @@ if __name__ == "__main__":
     corpus = json.load(open(CORPUS))
     for n, i in enumerate(pick(corpus), 1):
         a = corpus[i]
-        print(f"{n:2d} [{i:3d}] {a['category'][:5]:5s} {a['source'][:24]:24s} "
-              f"{a['published_at'][:10]} {len(a['body'].split()):5d}w {a['title'][:70]}")
+        print(
+            f"{n:2d} [{i:3d}] {a['category'][:5]:5s} {a['source'][:24]:24s} "
+            f"{a['published_at'][:10]} {len(a['body'].split()):5d}w {a['title'][:70]}"
+        )
         print(f"      {a['url']}")

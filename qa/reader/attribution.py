@@ -18,9 +18,12 @@ from .names import mentions, same_word, words
 from .questions import proper_names
 from .sentences import Unit
 
-_PRONOUN_SPEAKER = re.compile(r"\b(?:he|she|they|it|we|i)\s+(?:\w+\s+)?(?:said|says|told|added|continued|went on|insisted|"
-                              r"stressed|warned|argued|explained|wrote|noted|asked|replied)\b|\b(?:said|added|continued)\s+"
-                              r"(?:he|she|they)\b", re.I)
+_PRONOUN_SPEAKER = re.compile(
+    r"\b(?:he|she|they|it|we|i)\s+(?:\w+\s+)?(?:said|says|told|added|continued|went on|insisted|"
+    r"stressed|warned|argued|explained|wrote|noted|asked|replied)\b|\b(?:said|added|continued)\s+"
+    r"(?:he|she|they)\b",
+    re.I,
+)
 _ROLE_STOP = {"the", "a", "an", "of", "in", "at", "for", "and", "to", "new", "former", "then", "from", "on", "s"}
 
 
@@ -109,9 +112,17 @@ def speaker_neighbour(units: list[Unit], i: int) -> Unit | None:
     u = units[i]
     if not needs_context(u):
         return None
-    same = [j for j in (i - 1, i - 2, i - 3, i + 1) if 0 <= j < len(units) and units[j].passage.chunk_id == u.passage.chunk_id]
+    same = [
+        j
+        for j in (i - 1, i - 2, i - 3, i + 1)
+        if 0 <= j < len(units) and units[j].passage.chunk_id == u.passage.chunk_id
+    ]
     for j in same:
         v = units[j]
-        if proper_names(v.text) and not needs_context(v) and (SPEECH.search(v.text) or QUOTE.search(v.text) or j == i - 1):
+        if (
+            proper_names(v.text)
+            and not needs_context(v)
+            and (SPEECH.search(v.text) or QUOTE.search(v.text) or j == i - 1)
+        ):
             return v
     return None

@@ -36,7 +36,9 @@ from .sentences import Unit
 _ASKS = re.compile(
     r"\b(?:say|said|says|think|thinks|thought|respond|responded|react|reacted|claim|claimed|announce|announced|warn|"
     r"warned|tell|told|view|position|stance|believe|believes|comment|commented|reaction|response|according|describe|"
-    r"described|sum|summed|answer|answered|feel|feels|make|mean|exactly|actually|really)\b", re.I)
+    r"described|sum|summed|answer|answered|feel|feels|make|mean|exactly|actually|really)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,14 @@ def respell(text: str, units: list[Unit]) -> str:
 
 
 def score_units(
-    units: list[Unit], q: Question, text: str, terms: list[str], weights: list[float], qvec: np.ndarray | None,
-    lex: LexicalIndex, cfg: ReaderConfig,
+    units: list[Unit],
+    q: Question,
+    text: str,
+    terms: list[str],
+    weights: list[float],
+    qvec: np.ndarray | None,
+    lex: LexicalIndex,
+    cfg: ReaderConfig,
 ) -> None:
     """Fill in every unit's features, relevance and score against ``text`` (the question,
     or one part of it)."""
@@ -172,9 +180,16 @@ def score_units(
                 pool += words(previous.text)
             u.names = sum(mentions(pool, n) for n in names) / len(names)
         u.relevance = (u.coverage + max(u.similarity, 0.0)) / 2
-        score = (cfg.w_coverage * u.coverage + cfg.w_own * u.own + cfg.w_detail * u.detail
-                 + cfg.w_similarity * u.similarity + cfg.w_fits * u.fits + cfg.w_attributed * u.attributed
-                 + cfg.w_passage * u.passage.score / top_passage + cfg.w_names * u.names)
+        score = (
+            cfg.w_coverage * u.coverage
+            + cfg.w_own * u.own
+            + cfg.w_detail * u.detail
+            + cfg.w_similarity * u.similarity
+            + cfg.w_fits * u.fits
+            + cfg.w_attributed * u.attributed
+            + cfg.w_passage * u.passage.score / top_passage
+            + cfg.w_names * u.names
+        )
         if len(u.text.split()) < 5:
             score -= cfg.fragment_penalty  # fragments ("Johnson.", captions) do not answer anything
         elif _headline(u):
@@ -299,8 +314,13 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig) -> Verdict:
 GATED_KINDS = (Kind.QUANTITY, Kind.DATE, Kind.PERSON, Kind.ORGANISATION, Kind.OUTCOME)
 
 _NOT_GIVEN = {
-    Kind.QUANTITY: "how many or how much", Kind.DATE: "when", Kind.PERSON: "who", Kind.ORGANISATION: "which one",
-    Kind.PLACE: "where", Kind.REASON: "why", Kind.OUTCOME: "how it ended",
+    Kind.QUANTITY: "how many or how much",
+    Kind.DATE: "when",
+    Kind.PERSON: "who",
+    Kind.ORGANISATION: "which one",
+    Kind.PLACE: "where",
+    Kind.REASON: "why",
+    Kind.OUTCOME: "how it ended",
 }
 
 

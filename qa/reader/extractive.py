@@ -74,11 +74,15 @@ class Answerer:
         q = analyse_question(c.asked, analyse(c.asked, snap.aliases))
         foreign = unknown_outlets(c.asked, q.info)
         if foreign:
-            return Evidence(standalone, [], [], lex, f"{REFUSAL} None of them is from {' or '.join(foreign)}.", parsed=q)
+            return Evidence(
+                standalone, [], [], lex, f"{REFUSAL} None of them is from {' or '.join(foreign)}.", parsed=q
+            )
         prefer: set[str] = set()
         if c.previous:
             prefer = {p.article.id for p in self.retriever.search(c.previous, 3, filters)}
-        passages = self.retriever.search(standalone, cfg.passages, filters, prefer=prefer, prefer_boost=cfg.prefer_boost)
+        passages = self.retriever.search(
+            standalone, cfg.passages, filters, prefer=prefer, prefer_boost=cfg.prefer_boost
+        )
         if not passages:
             why = " No article matches the filters." if not filters.is_empty() else ""
             return Evidence(standalone, [], [], lex, REFUSAL + why, parsed=q)
@@ -142,7 +146,13 @@ class Answerer:
         return ev
 
     def _answer_part(
-        self, ev: Evidence, q: Question, part: Part, vec, filters: Filters, seen: dict[tuple[str, int, int], Unit],
+        self,
+        ev: Evidence,
+        q: Question,
+        part: Part,
+        vec,
+        filters: Filters,
+        seen: dict[tuple[str, int, int], Unit],
     ) -> list[Unit]:
         """The best unit for one part, and a close second from another article (scored
         on copies: a unit may serve several parts)."""
@@ -168,7 +178,11 @@ class Answerer:
             return []
         # a close second from another article: the part may be told by two sources
         second = next((u for u in ranked[1:] if u.article_id != best.article_id), None)
-        if second is not None and second.score >= cfg.part_second_ratio * best.score and second.relevance >= cfg.min_part_relevance:
+        if (
+            second is not None
+            and second.score >= cfg.part_second_ratio * best.score
+            and second.relevance >= cfg.min_part_relevance
+        ):
             return [best, second]
         return [best]
 
@@ -233,8 +247,10 @@ class Answerer:
         if q.asks_order and len(articles) >= 2:
             first, last = articles[0].passage.article, articles[-1].passage.article
             if first.published_at[:10] != last.published_at[:10]:
-                text += (f" So the {_name(first)} article ({_day(first.published_at)}) came before the "
-                         f"{_name(last)} one ({_day(last.published_at)}).")
+                text += (
+                    f" So the {_name(first)} article ({_day(first.published_at)}) came before the "
+                    f"{_name(last)} one ({_day(last.published_at)})."
+                )
             else:
                 text += f" Both were published on {_day(first.published_at)}."
         return Answer(text, False, cites, question=ev.question)

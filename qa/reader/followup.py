@@ -31,9 +31,14 @@ _LEAD = re.compile(r"^\s*(?:and|but|so|also|ok(?:ay)?|then|well|now)\b[\s,]*", r
 _ABOUT = re.compile(r"^\s*(?:what|how)\s+about\b\s*", re.I)
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|himself|herself)\b", re.I)
 _GROUP_PRONOUN = re.compile(r"\b(they|them|their|theirs)\b", re.I)
-_BACKREF = re.compile(r"\b(?:that|this|it|its|they|them|he|she|him|her|his|their|there|then|those|these|the same)\b", re.I)
-_QUESTION_WORD = re.compile(r"^\s*(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|has|have|"
-                            r"had|can|could|will|would|should)\b", re.I)
+_BACKREF = re.compile(
+    r"\b(?:that|this|it|its|they|them|he|she|him|her|his|their|there|then|those|these|the same)\b", re.I
+)
+_QUESTION_WORD = re.compile(
+    r"^\s*(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|has|have|"
+    r"had|can|could|will|would|should)\b",
+    re.I,
+)
 
 Turn = str | tuple[str, str] | list[str]
 
@@ -92,7 +97,7 @@ def _merge(question: str, previous: str, answer: str | None) -> str:
     prev_core = prev.split("? (", 1)[0].rstrip("?")  # a previous follow-up's own words, without its brackets
     about = _ABOUT.match(q)
     if about:
-        q = q[about.end():].strip()
+        q = q[about.end() :].strip()
     if q and (about or not _QUESTION_WORD.match(q)) and len(q.split()) <= 6:
         return _substitute(prev_core, q)  # "And Ukraine?" -> the previous question about Ukraine
     resolved = _resolve_pronouns(q, prev_core, answer)
@@ -112,7 +117,7 @@ def _substitute(prev: str, phrase: str) -> str:
 
 
 def _resolve_pronouns(q: str, prev: str, answer: str | None) -> str:
-    """"He"/"she" become whom the previous turn was about: the person its answer named
+    """ "He"/"she" become whom the previous turn was about: the person its answer named
     when it asked who, else the one it asked about; "they" becomes the body or team the
     previous question named (else the answer's)."""
     asked = proper_names(prev)
@@ -141,9 +146,13 @@ def _resolve_pronouns(q: str, prev: str, answer: str | None) -> str:
 
 
 def _possessive_her(q: str, m: re.Match) -> bool:
-    """"her crews" (possessive) rather than "replace her" (object)."""
-    rest = q[m.end():].lstrip()
-    return bool(rest) and rest[0].isalpha() and not re.match(r"(?:to|in|at|for|with|by|from|about|before|after|as)\b", rest)
+    """ "her crews" (possessive) rather than "replace her" (object)."""
+    rest = q[m.end() :].lstrip()
+    return (
+        bool(rest)
+        and rest[0].isalpha()
+        and not re.match(r"(?:to|in|at|for|with|by|from|about|before|after|as)\b", rest)
+    )
 
 
 def _answer_names(answer: str, prev: str) -> list[str]:

@@ -15,41 +15,58 @@ from collections.abc import Callable
 from .names import fold, words
 from .questions import NOT_NAMES, Kind, Question
 
-_NUM_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
-              r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
-              r"dozens?|hundreds|thousands|millions?|billions?|trillions?|(?:a|one|two) (?:third|quarter)s?|"
-              r"half (?:of|a|the)|doubled?|tripled?")
-NUMBER = re.compile(rf"(?:[$€£¥]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent|bn|m|k)\b|%)?|\b(?:{_NUM_WORDS})\b", re.I)
+_NUM_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+    r"dozens?|hundreds|thousands|millions?|billions?|trillions?|(?:a|one|two) (?:third|quarter)s?|"
+    r"half (?:of|a|the)|doubled?|tripled?"
+)
+NUMBER = re.compile(
+    rf"(?:[$€£¥]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent|bn|m|k)\b|%)?|\b(?:{_NUM_WORDS})\b", re.I
+)
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|yen|francs?|rupees?|usd|eur|gbp|cents?|pence)\b", re.I)
 _PERCENT = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b", re.I)
-_DURATION = re.compile(r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|seasons?|decades?|nights?|"
-                       r"games?|matches)\b", re.I)
+_DURATION = re.compile(
+    r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|seasons?|decades?|nights?|"
+    r"games?|matches)\b",
+    re.I,
+)
 _AGE = re.compile(r"\b(?:aged?|years? old|year-old)\b|,\s*\d\d,", re.I)
 _DISTANCE = re.compile(r"\b(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|feet|foot|yards?|inches|cm|mm)\b", re.I)
-_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
 DATE = re.compile(
     rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b|\b(?:in|since|by|from|until|"
     rf"before|after|during|of|early|late|mid)\s+(?:(?:{_MONTHS})\s+)?(?:1[89]|20)\d\d\b|\b(?:1[89]|20)\d\d\b|"
     rf"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|tonight|"
     rf"last (?:week|month|year|season|night)|next (?:week|month|year|season)|this (?:week|month|year|season)|"
-    rf"(?:{_MONTHS})\b)", re.I)
+    rf"(?:{_MONTHS})\b)",
+    re.I,
+)
 CAUSE = re.compile(
     r"\b(?:because|due to|owing to|as a result|in order to|so that|so as to|aimed at|in response to|fu?elled by|"
     r"caused by|led to|leading to|the reason|reason (?:is|was|why)|amid|to avoid|to prevent|to protect|to ensure|"
     r"to stop|to keep|in an effort to|blamed|citing|thanks to|given that|the result of|prompted|driven by|stems? from|"
     r"named after|means that|which meant|which means|otherwise|threatened by|worried (?:about|that)|concerned (?:about|that)|"
-    r"fears? (?:of|that)|why)\b", re.I)
+    r"fears? (?:of|that)|why)\b",
+    re.I,
+)
 SPEECH = re.compile(
     r"\b(?:said|says|say|told|tells|warn(?:ed|s)?|add(?:ed|s)|assur(?:ed|es)|declar(?:ed|es)|stat(?:ed|es)|"
     r"announc(?:ed|es)|insist(?:ed|s)|argu(?:ed|es)|claim(?:ed|s)|not(?:ed|es)|explain(?:ed|s)|stress(?:ed|es)|"
     r"urg(?:ed|es)|call(?:ed|s) on|according to|wrote|writes|tweeted|posted|believes?|describ(?:ed|es)|"
     r"welcom(?:ed|es)|critici[sz](?:ed|es)|reject(?:ed|s)|denie[sd]|admit(?:ted|s)|confirm(?:ed|s)|predict(?:ed|s)|"
     r"suggest(?:ed|s)|recalled|asked|replied|responded|continued|joked|quipped|conceded|acknowledged|pointed out|"
-    r"went on|summed up|put it|thinks|thought|feels|felt|doubts?|hopes?|expects?|vowed|promised|pledged)\b", re.I)
+    r"went on|summed up|put it|thinks|thought|feels|felt|doubts?|hopes?|expects?|vowed|promised|pledged)\b",
+    re.I,
+)
 QUOTE = re.compile(r"[“”\"]")
-_CAPITAL_RUN = re.compile(r"(?<![\w’'])([A-Z][\w’'.-]*(?:\s+(?:(?:de|van|von|der|da|del|bin|al|of|the|and|&)\s+)?[A-Z][\w’'.-]*)*)")
+_CAPITAL_RUN = re.compile(
+    r"(?<![\w’'])([A-Z][\w’'.-]*(?:\s+(?:(?:de|van|von|der|da|del|bin|al|of|the|and|&)\s+)?[A-Z][\w’'.-]*)*)"
+)
 
 
 _CLAUSE = re.compile(r"[^,;:()\[\]—–]+")
@@ -70,7 +87,9 @@ def quantity_strength(text: str, question: str, near: Callable[[str], bool] | No
     """1 for a number of the unit asked about, 0.6 for another number, 0 for none;
     times 0.6 when no number stands in a clause about the question's subject."""
     qlow = fold(question)
-    found = [m for m in NUMBER.finditer(text) if fold(m.group().strip()) not in qlow and not _YEAR.match(m.group().strip())]
+    found = [
+        m for m in NUMBER.finditer(text) if fold(m.group().strip()) not in qlow and not _YEAR.match(m.group().strip())
+    ]
     if not found:
         return 0.0
     return _quantity_unit(text, qlow) * (1.0 if _near(text, [m.span() for m in found], near) else 0.6)
@@ -78,9 +97,12 @@ def quantity_strength(text: str, question: str, near: Callable[[str], bool] | No
 
 def _quantity_unit(text: str, qlow: str) -> float:
     unit = None
-    if re.search(r"\bhow much\b.*\b(?:cost|pay|paid|spend|spent|fine|fined|worth|raise|raised|earn|make|sell|money|"
-                 r"charge|price|salary|fund|offer|profit|revenue|loss|budget)|\b(?:cost|price|fine|salary|fee|profit|"
-                 r"revenue|budget|valuation|money)\b", qlow):
+    if re.search(
+        r"\bhow much\b.*\b(?:cost|pay|paid|spend|spent|fine|fined|worth|raise|raised|earn|make|sell|money|"
+        r"charge|price|salary|fund|offer|profit|revenue|loss|budget)|\b(?:cost|price|fine|salary|fee|profit|"
+        r"revenue|budget|valuation|money)\b",
+        qlow,
+    ):
         unit = _MONEY
     elif re.search(r"\bpercent|\bpercentage\b|\bshare of\b|\bproportion\b|\bby how much\b|\brate\b", qlow):
         unit = _PERCENT
@@ -94,7 +116,7 @@ def _quantity_unit(text: str, qlow: str) -> float:
         m = re.search(r"\bhow many\s+(\w+)", qlow)
         if m:  # "how many fans" -> a number of fans (or of whatever the question counts)
             noun = m.group(1).rstrip("s")
-            if len(noun) >= 3 and re.search(rf"\b{re.escape(noun[:max(3, len(noun) - 1)])}", fold(text)):
+            if len(noun) >= 3 and re.search(rf"\b{re.escape(noun[: max(3, len(noun) - 1)])}", fold(text)):
                 return 1.0
         return 0.8
     if unit.search(text):
@@ -136,9 +158,14 @@ def reason_strength(text: str) -> float:
 _RESULT = re.compile(
     r"\b(?:won|winning|beat|defeated|drew|lost|edged|thrashed|routed|trounced|overcame|clinched|prevailed|went ahead|"
     r"called off|cancell?ed|agreed|failed to agree|ended (?:in|with)|finished|(?:win|victory|defeat|draw|loss) (?:over|against|"
-    r"to|with)|\d{1,3}\s?[-–]\s?\d{1,3} (?:win|victory|defeat|loss|draw))\b", re.I)
-_NOT_YET = re.compile(r"\b(?:will|would|could|might|may|hopes? to|tr(?:y|ies) to|aims? to|set to|plans? to|expected to|"
-                      r"ahead of|preview|upcoming|next)\b", re.I)
+    r"to|with)|\d{1,3}\s?[-–]\s?\d{1,3} (?:win|victory|defeat|loss|draw))\b",
+    re.I,
+)
+_NOT_YET = re.compile(
+    r"\b(?:will|would|could|might|may|hopes? to|tr(?:y|ies) to|aims? to|set to|plans? to|expected to|"
+    r"ahead of|preview|upcoming|next)\b",
+    re.I,
+)
 
 
 def outcome_strength(text: str) -> float:

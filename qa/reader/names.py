@@ -25,7 +25,25 @@ from unidecode import unidecode
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.&'][a-z0-9]+)*")
 # endings that turn a stem into an inflected form or a demonym
-_ENDINGS = ("", "s", "es", "n", "ns", "an", "ans", "ian", "ians", "ese", "i", "is", "ish", "ic", "ern", "erner", "erners")
+_ENDINGS = (
+    "",
+    "s",
+    "es",
+    "n",
+    "ns",
+    "an",
+    "ans",
+    "ian",
+    "ians",
+    "ese",
+    "i",
+    "is",
+    "ish",
+    "ic",
+    "ern",
+    "erner",
+    "erners",
+)
 
 
 def fold(text: str) -> str:
@@ -56,7 +74,7 @@ def same_word(a: str, b: str) -> bool:
     short, long_ = sorted((a, b), key=len)
     if len(short) >= 4:
         for stem in {short, _stem(short)}:
-            if len(stem) >= 4 and long_.startswith(stem) and long_[len(stem):] in _ENDINGS:
+            if len(stem) >= 4 and long_.startswith(stem) and long_[len(stem) :] in _ENDINGS:
                 return True
     if len(short) >= 6 and a[0] == b[0]:
         limit = 2 if len(short) >= 9 else 1
@@ -132,7 +150,37 @@ _PARTICLES = {"of", "the", "de", "la", "le", "van", "von", "der", "den", "da", "
 def _looks_personal(name_words: list[str]) -> bool:
     """Two or three words that are not a country or an organisation's usual words: a
     person's name, which articles shorten to the surname after the first mention."""
-    orgish = {"league", "bank", "party", "council", "club", "united", "city", "inc", "corp", "group", "association",
-              "university", "court", "union", "agency", "ministry", "department", "company", "foundation", "house",
-              "office", "service", "news", "times", "post", "motors", "airlines", "rail", "athletic", "rovers", "fc"}
+    orgish = {
+        "league",
+        "bank",
+        "party",
+        "council",
+        "club",
+        "united",
+        "city",
+        "inc",
+        "corp",
+        "group",
+        "association",
+        "university",
+        "court",
+        "union",
+        "agency",
+        "ministry",
+        "department",
+        "company",
+        "foundation",
+        "house",
+        "office",
+        "service",
+        "news",
+        "times",
+        "post",
+        "motors",
+        "airlines",
+        "rail",
+        "athletic",
+        "rovers",
+        "fc",
+    }
     return 2 <= len(name_words) <= 3 and not orgish & set(name_words) and _country_group(name_words[-1]) is None

@@ -34,75 +34,162 @@ class Kind(str, Enum):
 
 _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     # how something ended: who won, the final score, whether it went ahead
-    (Kind.OUTCOME, re.compile(
-        r"\bwho (?:won|came out on top|prevailed)\b(?=.*\b(?:game|match|derby|final|semi|semis|semi-final|tie|race|fight|"
-        r"bout|clash|v|vs|versus|against)\b)|\bwhat was the (?:final |full-time )?(?:score|result|outcome)\b|"
-        r"\bdid .{2,60}\b(?:win|beat|lose|defeat|draw|hold on|get the \w+ (?:point|win)|go ahead|agree)\b|"
-        r"\bhow did .{2,60}\b(?:end|finish|end up|turn out)\s*(?:[,;?]|$)|\bin the end\b|\bwhat happened (?:in|at) the (?:game|match|vote)\b",
-        re.I)),
-    (Kind.REASON, re.compile(
-        r"^(?:\W*)(?:and\s+|so\s+|but\s+)?(?:why|how come)\b|\bwhat (?:is|was|were|are) the (?:reasons?|cause|motive)\b|"
-        r"\bwhat (?:caused|led to|prompted|made|drove|triggered)\b|\bfor what reason\b|\bhow did .{3,60} end up\b|"
-        r"\breasons? (?:for|behind)\b", re.I)),
-    (Kind.QUANTITY, re.compile(
-        r"\bhow (?:many|much|long|far|old|big|large|tall|high|fast|often|heavy|deep|wide|severe)\b|"
-        r"\bwhat (?:number|percentage|percent|share|proportion|amount|price|cost|sum|fee|salary|rate|margin|total|"
-        r"score|figure|size|value|valuation|age|capacity|budget|tally|temperature|distance)\b|\bby how much\b|"
-        r"\bby what (?:percentage|margin|amount)\b", re.I)),
-    (Kind.DATE, re.compile(
-        r"^(?:\W*)(?:and\s+|so\s+|but\s+)?when\b|\bwhat (?:date|day|year|month|time)\b|\bsince when\b|"
-        r"\bwhich (?:day|date|year|month)\b|\bhow long ago\b|\bwhen (?:did|does|do|is|was|will|are|were)\b", re.I)),
-    (Kind.PLACE, re.compile(
-        r"^(?:\W*)(?:and\s+|so\s+|but\s+)?where\b|\b(?:which|what) (?:city|country|town|village|state|venue|stadium|"
-        r"region|place|county|province|ground|arena|location)\b|\bin what (?:city|country|town|place)\b", re.I)),
-    (Kind.PERSON, re.compile(
-        r"^(?:\W*)(?:and\s+|so\s+|but\s+)?(?:who|whom)\b|\bwhose\b|\bwhat(?:'s| is| was) (?:the|his|her|their) name\b|"
-        r"\bwhich (?:person|player|coach|manager|executive|official|minister|doctor|prosecutor|judge|academic|expert|"
-        r"analyst|leader|politician|candidate|president|chief|boss|founder|ceo|director|singer|actor|artist|author|"
-        r"writer|scientist|researcher|spokesman|spokeswoman|spokesperson|star|athlete|driver|pitcher|quarterback|"
-        r"striker|goalkeeper|member|senator|lawyer|officer|journalist|reporter|woman|man|[a-z]+er)\b|"
-        r"\bname (?:of )?the (?:person|player|man|woman)\b", re.I)),
-    (Kind.ORGANISATION, re.compile(
-        r"\b(?:which|what) (?:company|firm|team|club|side|organi[sz]ation|agency|outlet|publication|newspaper|party|"
-        r"bank|group|brand|government|body|union|network|studio|band|school|university|league|startup|platform|"
-        r"app|service|product|model|device|game|film|show|series|console|law|bill|court|agencies)\b", re.I)),
+    (
+        Kind.OUTCOME,
+        re.compile(
+            r"\bwho (?:won|came out on top|prevailed)\b(?=.*\b(?:game|match|derby|final|semi|semis|semi-final|tie|race|fight|"
+            r"bout|clash|v|vs|versus|against)\b)|\bwhat was the (?:final |full-time )?(?:score|result|outcome)\b|"
+            r"\bdid .{2,60}\b(?:win|beat|lose|defeat|draw|hold on|get the \w+ (?:point|win)|go ahead|agree)\b|"
+            r"\bhow did .{2,60}\b(?:end|finish|end up|turn out)\s*(?:[,;?]|$)|\bin the end\b|\bwhat happened (?:in|at) the (?:game|match|vote)\b",
+            re.I,
+        ),
+    ),
+    (
+        Kind.REASON,
+        re.compile(
+            r"^(?:\W*)(?:and\s+|so\s+|but\s+)?(?:why|how come)\b|\bwhat (?:is|was|were|are) the (?:reasons?|cause|motive)\b|"
+            r"\bwhat (?:caused|led to|prompted|made|drove|triggered)\b|\bfor what reason\b|\bhow did .{3,60} end up\b|"
+            r"\breasons? (?:for|behind)\b",
+            re.I,
+        ),
+    ),
+    (
+        Kind.QUANTITY,
+        re.compile(
+            r"\bhow (?:many|much|long|far|old|big|large|tall|high|fast|often|heavy|deep|wide|severe)\b|"
+            r"\bwhat (?:number|percentage|percent|share|proportion|amount|price|cost|sum|fee|salary|rate|margin|total|"
+            r"score|figure|size|value|valuation|age|capacity|budget|tally|temperature|distance)\b|\bby how much\b|"
+            r"\bby what (?:percentage|margin|amount)\b",
+            re.I,
+        ),
+    ),
+    (
+        Kind.DATE,
+        re.compile(
+            r"^(?:\W*)(?:and\s+|so\s+|but\s+)?when\b|\bwhat (?:date|day|year|month|time)\b|\bsince when\b|"
+            r"\bwhich (?:day|date|year|month)\b|\bhow long ago\b|\bwhen (?:did|does|do|is|was|will|are|were)\b",
+            re.I,
+        ),
+    ),
+    (
+        Kind.PLACE,
+        re.compile(
+            r"^(?:\W*)(?:and\s+|so\s+|but\s+)?where\b|\b(?:which|what) (?:city|country|town|village|state|venue|stadium|"
+            r"region|place|county|province|ground|arena|location)\b|\bin what (?:city|country|town|place)\b",
+            re.I,
+        ),
+    ),
+    (
+        Kind.PERSON,
+        re.compile(
+            r"^(?:\W*)(?:and\s+|so\s+|but\s+)?(?:who|whom)\b|\bwhose\b|\bwhat(?:'s| is| was) (?:the|his|her|their) name\b|"
+            r"\bwhich (?:person|player|coach|manager|executive|official|minister|doctor|prosecutor|judge|academic|expert|"
+            r"analyst|leader|politician|candidate|president|chief|boss|founder|ceo|director|singer|actor|artist|author|"
+            r"writer|scientist|researcher|spokesman|spokeswoman|spokesperson|star|athlete|driver|pitcher|quarterback|"
+            r"striker|goalkeeper|member|senator|lawyer|officer|journalist|reporter|woman|man|[a-z]+er)\b|"
+            r"\bname (?:of )?the (?:person|player|man|woman)\b",
+            re.I,
+        ),
+    ),
+    (
+        Kind.ORGANISATION,
+        re.compile(
+            r"\b(?:which|what) (?:company|firm|team|club|side|organi[sz]ation|agency|outlet|publication|newspaper|party|"
+            r"bank|group|brand|government|body|union|network|studio|band|school|university|league|startup|platform|"
+            r"app|service|product|model|device|game|film|show|series|console|law|bill|court|agencies)\b",
+            re.I,
+        ),
+    ),
 ]
-_YESNO = re.compile(r"^(?:\W*)(?:and\s+|so\s+|but\s+)?(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|"
-                    r"should|shall|may|might|isn't|wasn't|didn't|doesn't|hasn't|haven't|won't)\b", re.I)
+_YESNO = re.compile(
+    r"^(?:\W*)(?:and\s+|so\s+|but\s+)?(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|"
+    r"should|shall|may|might|isn't|wasn't|didn't|doesn't|hasn't|haven't|won't)\b",
+    re.I,
+)
 
-_SAY = (r"(?:say|said|says|tell|told|think|thinks|thought|react|reacted|respond|responded|describe|described|call|"
-        r"called|sum up|summed up|answer|answered|comment|commented|feel|feels|felt|make of|mean|meant|warn|warned|"
-        r"claim|claimed|argue|argued|admit|admitted|insist|insisted|believe|believes|predict|predicts|"
-        r"announce|announced|explain|explained|reveal|revealed|suggest|suggested|put it|describe it)")
+_SAY = (
+    r"(?:say|said|says|tell|told|think|thinks|thought|react|reacted|respond|responded|describe|described|call|"
+    r"called|sum up|summed up|answer|answered|comment|commented|feel|feels|felt|make of|mean|meant|warn|warned|"
+    r"claim|claimed|argue|argued|admit|admitted|insist|insisted|believe|believes|predict|predicts|"
+    r"announce|announced|explain|explained|reveal|revealed|suggest|suggested|put it|describe it)"
+)
 _SPEAKER = [
-    re.compile(rf"\b(?:what|how|why|when|where|did|does|do|has|have|had|is|was|would|will)\s+(?:exactly\s+)?(?:did|does|do|has|have|had|"
-               rf"was|is|would|will)?\s*(?P<who>[\w'’.&-]+(?:\s+[\w'’.&-]+){{0,5}}?)\s+(?:actually\s+|really\s+|exactly\s+|"
-               rf"first\s+|later\s+)?{_SAY}\b", re.I),
-    re.compile(r"\bwhat (?:was|is|were|are) (?P<who>[\w'’.&-]+(?:\s+[\w'’.&-]+){0,5}?)(?:'s|’s|s') (?:reaction|response|view|"
-               r"position|stance|take|answer|verdict|comment|message|explanation|argument|assessment)\b", re.I),
-    re.compile(r"\b(?:reaction|response|view|position|stance|take|comments?) (?:of|from) (?P<who>[\w'’.&-]+(?:\s+[\w'’.&-]+){0,5})",
-               re.I),
+    re.compile(
+        rf"\b(?:what|how|why|when|where|did|does|do|has|have|had|is|was|would|will)\s+(?:exactly\s+)?(?:did|does|do|has|have|had|"
+        rf"was|is|would|will)?\s*(?P<who>[\w'’.&-]+(?:\s+[\w'’.&-]+){{0,5}}?)\s+(?:actually\s+|really\s+|exactly\s+|"
+        rf"first\s+|later\s+)?{_SAY}\b",
+        re.I,
+    ),
+    re.compile(
+        r"\bwhat (?:was|is|were|are) (?P<who>[\w'’.&-]+(?:\s+[\w'’.&-]+){0,5}?)(?:'s|’s|s') (?:reaction|response|view|"
+        r"position|stance|take|answer|verdict|comment|message|explanation|argument|assessment)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:reaction|response|view|position|stance|take|comments?) (?:of|from) (?P<who>[\w'’.&-]+(?:\s+[\w'’.&-]+){0,5})",
+        re.I,
+    ),
     re.compile(r"\baccording to (?P<who>[\w'’.&-]+(?:\s+[\w'’.&-]+){0,4})", re.I),
 ]
-_SPEAKER_STOP = {"the", "a", "an", "they", "it", "this", "that", "people", "you", "we", "i", "anyone", "everyone",
-                 "article", "articles", "report", "piece", "story", "what", "how", "did", "does", "do", "so", "and",
-                 "each", "both", "all", "others", "other", "also", "respectively"}
+_SPEAKER_STOP = {
+    "the",
+    "a",
+    "an",
+    "they",
+    "it",
+    "this",
+    "that",
+    "people",
+    "you",
+    "we",
+    "i",
+    "anyone",
+    "everyone",
+    "article",
+    "articles",
+    "report",
+    "piece",
+    "story",
+    "what",
+    "how",
+    "did",
+    "does",
+    "do",
+    "so",
+    "and",
+    "each",
+    "both",
+    "all",
+    "others",
+    "other",
+    "also",
+    "respectively",
+}
 
-ORDER = re.compile(r"\b(?:before or after|after or before|which (?:came|was published|happened|was reported|was written|"
-                   r"appeared) (?:first|earlier|later|last)|(?:published|reported|written|came|happened) (?:first|earlier|"
-                   r"later)|which (?:one |piece |article |report |story )?(?:came )?(?:first|earlier)|"
-                   r"(?:was|were|did) .{3,80} (?:before|after) )", re.I)
+ORDER = re.compile(
+    r"\b(?:before or after|after or before|which (?:came|was published|happened|was reported|was written|"
+    r"appeared) (?:first|earlier|later|last)|(?:published|reported|written|came|happened) (?:first|earlier|"
+    r"later)|which (?:one |piece |article |report |story )?(?:came )?(?:first|earlier)|"
+    r"(?:was|were|did) .{3,80} (?:before|after) )",
+    re.I,
+)
 SEVERAL = re.compile(r"\b(?:each|both|respectively|two (?:articles|pieces|stories|reports|outlets)|either)\b", re.I)
-_ALTERNATIVES = re.compile(r",?\s*(?:the\s+)?(?P<a>[^,?]{3,120}?)\s+or\s+(?:the\s+)?(?P<b>[^,?]{3,120}?)\s*\??\s*$", re.I)
-_CLAUSE_SPLIT = re.compile(r",\s*(?:and\s+|while\s+|but\s+|also\s+)?|\s+(?:while|whereas|but)\s+(?:also\s+)?|"
-                           r"\s+and\s+(?:also\s+|is\s+|was\s+|has\s+|had\s+)?(?=[a-z]+(?:es|ed|ing)\b|also\b)|;\s*|"
-                           r"\s+as well as\s+")
+_ALTERNATIVES = re.compile(
+    r",?\s*(?:the\s+)?(?P<a>[^,?]{3,120}?)\s+or\s+(?:the\s+)?(?P<b>[^,?]{3,120}?)\s*\??\s*$", re.I
+)
+_CLAUSE_SPLIT = re.compile(
+    r",\s*(?:and\s+|while\s+|but\s+|also\s+)?|\s+(?:while|whereas|but)\s+(?:also\s+)?|"
+    r"\s+and\s+(?:also\s+|is\s+|was\s+|has\s+|had\s+)?(?=[a-z]+(?:es|ed|ing)\b|also\b)|;\s*|"
+    r"\s+as well as\s+"
+)
 
 # words that frame a question rather than say what it is about
 FRAME = re.compile(
     r"\bhow (?:many|much|often|long|far)\b|\bwhat (?:kind|type|sort|number|percentage) of\b|\baccording to\b|"
     r"\b(?:the|an?|this|that) (?:article|piece|report|story|coverage|roundup|round-up)\b|\breported by\b|"
-    r"\b(?:published|reported|written) (?:by|in|on)\b", re.I)
+    r"\b(?:published|reported|written) (?:by|in|on)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -161,17 +248,151 @@ _PRONOUNS = {"he", "she", "they", "him", "her", "them", "his", "their", "its", "
 
 # capitalised words that start questions or sentences without being names
 NOT_NAMES = {
-    "what", "who", "whom", "whose", "which", "when", "where", "why", "how", "did", "does", "do", "is", "are", "was",
-    "were", "and", "but", "so", "also", "according", "can", "could", "would", "should", "has", "have", "had", "will",
-    "in", "on", "at", "the", "a", "an", "of", "to", "for", "tell", "me", "about", "please", "between", "after",
-    "before", "if", "then", "i", "under", "as", "by", "from", "with", "since", "during", "considering", "approximately",
-    "roughly", "over", "two", "both", "each", "name", "list", "give", "describe", "explain", "compare",
-    "who's", "what's", "where's", "when's", "how's", "that", "this", "these", "those", "there", "it", "its", "they",
-    "he", "she", "his", "her", "their", "our", "we", "you", "your", "my", "ok", "okay", "yes", "no", "not", "any",
-    "all", "some", "one", "new", "latest", "last", "first", "next", "mr", "mrs", "ms", "dr", "sir", "st",
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-    "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "monday",
-    "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "christmas", "halloween", "easter",
+    "what",
+    "who",
+    "whom",
+    "whose",
+    "which",
+    "when",
+    "where",
+    "why",
+    "how",
+    "did",
+    "does",
+    "do",
+    "is",
+    "are",
+    "was",
+    "were",
+    "and",
+    "but",
+    "so",
+    "also",
+    "according",
+    "can",
+    "could",
+    "would",
+    "should",
+    "has",
+    "have",
+    "had",
+    "will",
+    "in",
+    "on",
+    "at",
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "for",
+    "tell",
+    "me",
+    "about",
+    "please",
+    "between",
+    "after",
+    "before",
+    "if",
+    "then",
+    "i",
+    "under",
+    "as",
+    "by",
+    "from",
+    "with",
+    "since",
+    "during",
+    "considering",
+    "approximately",
+    "roughly",
+    "over",
+    "two",
+    "both",
+    "each",
+    "name",
+    "list",
+    "give",
+    "describe",
+    "explain",
+    "compare",
+    "who's",
+    "what's",
+    "where's",
+    "when's",
+    "how's",
+    "that",
+    "this",
+    "these",
+    "those",
+    "there",
+    "it",
+    "its",
+    "they",
+    "he",
+    "she",
+    "his",
+    "her",
+    "their",
+    "our",
+    "we",
+    "you",
+    "your",
+    "my",
+    "ok",
+    "okay",
+    "yes",
+    "no",
+    "not",
+    "any",
+    "all",
+    "some",
+    "one",
+    "new",
+    "latest",
+    "last",
+    "first",
+    "next",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "sir",
+    "st",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "christmas",
+    "halloween",
+    "easter",
 }
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][\w'’.&-]*[\w]|[A-Za-zÀ-ÿ]")
 # lower-case words that may sit inside a name ("Bank of America", "ten Hag", "Tel Aviv 35")
@@ -221,7 +442,9 @@ def proper_names(text: str, ignore_spans: list[tuple[int, int]] = ()) -> list[st
 def analyse_question(text: str, info: QueryInfo) -> Question:
     """The kind, speaker, names and parts of a (standalone) question."""
     kind = answer_kind(text)
-    speaker = speaker_of(_without(text, info.outlet_spans)) if kind in (Kind.STATEMENT, Kind.YESNO, Kind.OTHER) else None
+    speaker = (
+        speaker_of(_without(text, info.outlet_spans)) if kind in (Kind.STATEMENT, Kind.YESNO, Kind.OTHER) else None
+    )
     if kind is Kind.STATEMENT and not speaker:
         kind = Kind.YESNO if _YESNO.match(text) else Kind.OTHER
     if speaker and kind is Kind.OTHER:
@@ -240,19 +463,50 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
     return text
 
 
-_ORDER_WORDS = re.compile(r"\b(?:which|what|came|come|was|were|is|published|reported|written|first|earlier|later|last|"
-                          r"one|ones|piece|article|story|report|coverage|before|after)\b", re.I)
+_ORDER_WORDS = re.compile(
+    r"\b(?:which|what|came|come|was|were|is|published|reported|written|first|earlier|later|last|"
+    r"one|ones|piece|article|story|report|coverage|before|after)\b",
+    re.I,
+)
 
 
-_META_WORDS = {"article", "articles", "piece", "pieces", "report", "reports", "reported", "featured", "multiple",
-               "outlet", "outlets", "coverage", "published", "news", "story", "stories", "according", "mentioned",
-               "discussed", "discussing", "suggest", "suggests", "indicate", "indicates", "claim", "claims"}
+_META_WORDS = {
+    "article",
+    "articles",
+    "piece",
+    "pieces",
+    "report",
+    "reports",
+    "reported",
+    "featured",
+    "multiple",
+    "outlet",
+    "outlets",
+    "coverage",
+    "published",
+    "news",
+    "story",
+    "stories",
+    "according",
+    "mentioned",
+    "discussed",
+    "discussing",
+    "suggest",
+    "suggests",
+    "indicate",
+    "indicates",
+    "claim",
+    "claims",
+}
 
 
 def content_words(text: str) -> list[str]:
     """The words of a question part that say what it is about (not how it is asked)."""
-    return [w for w in re.findall(r"[A-Za-z][\w'’-]{2,}", FRAME.sub(" ", text))
-            if w.lower() not in NOT_NAMES and w.lower() not in _META_WORDS]
+    return [
+        w
+        for w in re.findall(r"[A-Za-z][\w'’-]{2,}", FRAME.sub(" ", text))
+        if w.lower() not in NOT_NAMES and w.lower() not in _META_WORDS
+    ]
 
 
 def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
@@ -268,8 +522,11 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
     named = list(info.outlets)
     blank = _without(text, [s for s, _ in outlets] + [s for _, s in days])
     mention_at = [s for (s, _), _ in outlets] + [s for _, (s, _) in days]
-    clauses = [(a, b) for a, b in _clause_spans(blank)
-               if len(content_words(blank[a:b])) >= (2 if any(a <= m < b for m in mention_at) else 3)]
+    clauses = [
+        (a, b)
+        for a, b in _clause_spans(blank)
+        if len(content_words(blank[a:b])) >= (2 if any(a <= m < b for m in mention_at) else 3)
+    ]
     anchored = len(outlets) + len(days) >= 2
     if len(clauses) >= 2 and (anchored or len(re.findall(r"\w+", text)) >= 18):
         parts = []
@@ -310,7 +567,9 @@ _PART_FRAME = re.compile(
     r"but|or|also|both)\b\W*)+|\b(?:the|an?|this|that|another|a second|second|first|later|earlier|subsequent)?\s*"
     r"(?:articles?|pieces?|reports?|stories|coverage|roundup)\b(?:\s+(?:from|by|in|on))?|\b(?:published|reported|"
     r"written|posted)(?:\s+(?:by|in|on|after|before))?\b|\bas per\b|\baccording to\b|\bas (?:mentioned|reported|"
-    r"discussed|featured) (?:by|in)\b", re.I)
+    r"discussed|featured) (?:by|in)\b",
+    re.I,
+)
 
 
 def _plain(clause: str) -> str:
@@ -362,7 +621,9 @@ _PUBLISHER = [
     re.compile(rf"\b(?:an?|the)\s+{_OUTLET}(?<!'s)(?<!’s)\s+{_PUBLISHED}\b"),
     # "the EU's report" is a document, "the Guardian's piece" an article: possessives
     # count with the words of journalism only
-    re.compile(rf"{_OUTLET}(?:'s|’s)\s+(?:article|piece|story|op-ed|column|coverage|blog|newsletter|preview|roundup|editorial)\b"),
+    re.compile(
+        rf"{_OUTLET}(?:'s|’s)\s+(?:article|piece|story|op-ed|column|coverage|blog|newsletter|preview|roundup|editorial)\b"
+    ),
     re.compile(rf"\b(?:reported|published|written|covered)\s+(?:by|in)\s+{_OUTLET}"),
 ]
 

@@ -74,8 +74,9 @@ def split_passage(p: Passage, rank: int, lex: LexicalIndex, pos: int | None) -> 
     units = []
     for a, b, rs in merged:
         text = p.text[a:b]
-        units.append(Unit(p, rank, p.start + a, p.start + b, text, tuple(rs), set(lex.query_terms(text)),
-                          _vector(lex, rs)))
+        units.append(
+            Unit(p, rank, p.start + a, p.start + b, text, tuple(rs), set(lex.query_terms(text)), _vector(lex, rs))
+        )
     return units
 
 

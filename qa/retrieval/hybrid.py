@@ -21,7 +21,9 @@ from .snapshot import Snapshot, SnapshotKeeper
 
 
 class HybridRetriever:
-    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder, config: RetrievalConfig | None = None):
+    def __init__(
+        self, settings: Settings, store: ChromaStore, embedder: Embedder, config: RetrievalConfig | None = None
+    ):
         self.settings = settings
         self.store = store
         self.embedder = embedder
@@ -37,8 +39,13 @@ class HybridRetriever:
         return sorted({a.get("source", "") for a in self.snapshot().articles.values()} - {""})
 
     def search(
-        self, query: str, k: int = 10, filters: Filters | None = None, config: RetrievalConfig | None = None,
-        prefer: set[str] | None = None, prefer_boost: float = 0.0,
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        config: RetrievalConfig | None = None,
+        prefer: set[str] | None = None,
+        prefer_boost: float = 0.0,
     ) -> list[Passage]:
         """The k best passages; ``prefer`` (article ids, e.g. the sources of the previous
         answer in a conversation) get ``prefer_boost`` added."""
@@ -55,8 +62,18 @@ class HybridRetriever:
         c = stages.lexical_stage(lex, query, mask, cfg)
         stages.clause_stage(c, lex, info, mask, cfg)
         if cfg.dense:
-            stages.dense_stage(c, lex, snap.positions, info, mask, self.embedder.embed_query(query),
-                               self.store.query, self._embeddings, filters, cfg)
+            stages.dense_stage(
+                c,
+                lex,
+                snap.positions,
+                info,
+                mask,
+                self.embedder.embed_query(query),
+                self.store.query,
+                self._embeddings,
+                filters,
+                cfg,
+            )
         if not c.positions:
             return []
         idx = np.fromiter(c.positions, dtype=np.int64)
@@ -79,6 +96,10 @@ class HybridRetriever:
         aid = meta.article_id
         art = snap.articles.get(aid) or {"title": meta.title, "source": meta.source}
         return Passage(
-            text=lex.texts[pos], score=score, start=meta.start, end=meta.end,
-            article=ArticleRef.from_meta(aid, art), chunk_id=lex.ids[pos],
+            text=lex.texts[pos],
+            score=score,
+            start=meta.start,
+            end=meta.end,
+            article=ArticleRef.from_meta(aid, art),
+            chunk_id=lex.ids[pos],
         )

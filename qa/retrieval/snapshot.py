@@ -80,8 +80,14 @@ def changed_articles(old: dict[str, str], new: dict[str, str]) -> set[str]:
 class SnapshotKeeper:
     """Holds the current Snapshot of one process and brings it up to date."""
 
-    def __init__(self, settings: Settings, store: ChromaStore, compact_fraction: float = COMPACT_FRACTION,
-                 compact_min: int = COMPACT_MIN, background: bool = True):
+    def __init__(
+        self,
+        settings: Settings,
+        store: ChromaStore,
+        compact_fraction: float = COMPACT_FRACTION,
+        compact_min: int = COMPACT_MIN,
+        background: bool = True,
+    ):
         self.settings = settings
         self.store = store
         self.compact_fraction = compact_fraction
@@ -189,11 +195,19 @@ class SnapshotKeeper:
         limit = self._limit(base)
         return cost <= limit and base.delta_size() + cost <= 4 * limit
 
-    def _apply(self, base: LexicalIndex, gen: str, changed: set[str], records: dict[str, dict[str, Any]],
-               fps: dict[str, str]) -> LexicalIndex:
-        versions = {aid: (records[aid]["version"], int(records[aid].get("chunks") or 0)) for aid in changed
-                    if aid in records and not records[aid].get("folded_into") and records[aid].get("chunks", 1)}
-        rows = sorted(self.store.chunks_of(versions), key=lambda r: (r[2]["article_id"], r[2].get("chunk", 0))) if versions else []
+    def _apply(
+        self, base: LexicalIndex, gen: str, changed: set[str], records: dict[str, dict[str, Any]], fps: dict[str, str]
+    ) -> LexicalIndex:
+        versions = {
+            aid: (records[aid]["version"], int(records[aid].get("chunks") or 0))
+            for aid in changed
+            if aid in records and not records[aid].get("folded_into") and records[aid].get("chunks", 1)
+        }
+        rows = (
+            sorted(self.store.chunks_of(versions), key=lambda r: (r[2]["article_id"], r[2].get("chunk", 0)))
+            if versions
+            else []
+        )
         if changed:
             self.stats["deltas"] += 1
         return base.with_changes(gen, fps, rows) if changed else _regenerated(base, gen)

@@ -99,9 +99,16 @@ def clause_stage(c: Candidates, lex: LexicalIndex, info: QueryInfo, mask: np.nda
 
 
 def dense_stage(
-    c: Candidates, lex: LexicalIndex, positions: dict[str, int], info: QueryInfo, mask: np.ndarray, qvec: np.ndarray,
-    neighbours: Callable[[np.ndarray, int, dict | None], list], stored: Callable[[list[str]], list[np.ndarray]],
-    filters: Filters, cfg: RetrievalConfig,
+    c: Candidates,
+    lex: LexicalIndex,
+    positions: dict[str, int],
+    info: QueryInfo,
+    mask: np.ndarray,
+    qvec: np.ndarray,
+    neighbours: Callable[[np.ndarray, int, dict | None], list],
+    stored: Callable[[list[str]], list[np.ndarray]],
+    filters: Filters,
+    cfg: RetrievalConfig,
 ) -> None:
     """Cosine similarity of the candidates: Chroma's nearest neighbours (within the
     filters) join them; each named outlet's best lexical chunks join too, and every
@@ -144,8 +151,9 @@ def prefer(score: np.ndarray, idx: np.ndarray, lex: LexicalIndex, articles: set[
         score += boost * np.array([lex.metas[int(i)].article_id in articles for i in idx])
 
 
-def steer(score: np.ndarray, idx: np.ndarray, c: Candidates, lex: LexicalIndex, info: QueryInfo,
-          cfg: RetrievalConfig) -> list[np.ndarray]:
+def steer(
+    score: np.ndarray, idx: np.ndarray, c: Candidates, lex: LexicalIndex, info: QueryInfo, cfg: RetrievalConfig
+) -> list[np.ndarray]:
     """Boost chunks of the outlets and days the question names, add each mention's
     clause score; returns one boolean group per mention (over ``idx``)."""
     if not cfg.steer:

@@ -39,9 +39,17 @@ _ADD_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"anyOf": [ArticleIn.model_json_schema(), {"type": "array", "items": ArticleIn.model_json_schema()}]}},
-            "multipart/form-data": {"schema": {"type": "object", "properties": {
-                "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+            "application/json": {
+                "schema": {
+                    "anyOf": [ArticleIn.model_json_schema(), {"type": "array", "items": ArticleIn.model_json_schema()}]
+                }
+            },
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                }
+            },
         },
     }
 }
@@ -54,8 +62,9 @@ def _json_body(body: bytes) -> Any:
     except RecursionError:
         raise BadRequest("the JSON body is nested too deeply") from None
     except ValueError:  # not JSON, or not UTF-8
-        raise BadRequest("the body must be a JSON article, an array of articles, or a multipart file upload "
-                         "(JSON in UTF-8)") from None
+        raise BadRequest(
+            "the body must be a JSON article, an array of articles, or a multipart file upload (JSON in UTF-8)"
+        ) from None
 
 
 def _all_failed(report: IngestReport) -> JSONResponse:
@@ -75,19 +84,24 @@ def build_router(assistant, settings) -> APIRouter:
         the conversation ``conversation_id`` (whose turns are the history), else to a new one."""
         from .conversations import ask_in_conversation, current_user
 
-        answer, cid = ask_in_conversation(assistant, current_user(request, settings), body.question, body.history,
-                                          body.filters, body.conversation_id)
+        answer, cid = ask_in_conversation(
+            assistant, current_user(request, settings), body.question, body.history, body.filters, body.conversation_id
+        )
         return answer.to_dict() | {"conversation_id": cid}
 
-    @api.post("/ask/stream", response_class=StreamingResponse,
-              responses={200: {"content": {"application/x-ndjson": {"schema": StreamLine.model_json_schema()}}}})
+    @api.post(
+        "/ask/stream",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"application/x-ndjson": {"schema": StreamLine.model_json_schema()}}}},
+    )
     def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
         """Newline-delimited JSON: ``{"text": ...}`` for each checked piece an LLM writes,
         then ``{"answer": <the /api/ask object>}``. Bad input is a 4xx before the stream."""
         from .conversations import current_user, stream_in_conversation
 
-        items = stream_in_conversation(assistant, current_user(request, settings), body.question, body.history,
-                                       body.filters, body.conversation_id)
+        items = stream_in_conversation(
+            assistant, current_user(request, settings), body.question, body.history, body.filters, body.conversation_id
+        )
 
         def lines():
             for item, cid in items:
@@ -106,10 +120,16 @@ def build_router(assistant, settings) -> APIRouter:
         """Stored articles, newest first."""
         return assistant.articles()
 
-    @api.post("/articles", response_model=IngestReportOut, openapi_extra=_ADD_BODY, responses={
-        202: {"model": JobOut, "description": "a large addition: queued as a job to poll at GET /api/jobs/{id}"},
-        413: {"model": ErrorOut, "description": "over NEWSQA_MAX_REQUEST_MB or NEWSQA_MAX_RECORDS"},
-        422: {"model": FailedReportOut, "description": "no article could be added: the report says why"}})
+    @api.post(
+        "/articles",
+        response_model=IngestReportOut,
+        openapi_extra=_ADD_BODY,
+        responses={
+            202: {"model": JobOut, "description": "a large addition: queued as a job to poll at GET /api/jobs/{id}"},
+            413: {"model": ErrorOut, "description": "over NEWSQA_MAX_REQUEST_MB or NEWSQA_MAX_RECORDS"},
+            422: {"model": FailedReportOut, "description": "no article could be added: the report says why"},
+        },
+    )
     async def add_articles(request: Request) -> Any:
         """A JSON article or array of them, a multipart upload of files (field ``files``), or
         ``{"url": ...}`` / ``{"urls": [...]}``: news pages fetched (public addresses only).
@@ -120,12 +140,17 @@ def build_router(assistant, settings) -> APIRouter:
         otherwise the report. When every article fails, the report comes with 422."""
         body = await request.body()  # bounded by guard.BodyLimit before it is read
         if request.headers.get("content-type", "").startswith("multipart/form-data"):
-            files = await run_in_threadpool(parse_multipart, request.headers["content-type"], body, settings.max_records)
+            files = await run_in_threadpool(
+                parse_multipart, request.headers["content-type"], body, settings.max_records
+            )
             loaded = await run_in_threadpool(load_uploads, files, settings.max_file_bytes)
         else:
             payload = await run_in_threadpool(_json_body, body)
-            if isinstance(payload, dict) and ("url" in payload or "urls" in payload) and not (
-                    {"body", "text", "content"} & payload.keys()):
+            if (
+                isinstance(payload, dict)
+                and ("url" in payload or "urls" in payload)
+                and not ({"body", "text", "content"} & payload.keys())
+            ):
                 from .feeds import add_urls_body
 
                 return await run_in_threadpool(add_urls_body, assistant, settings, payload)
@@ -156,8 +181,10 @@ def build_router(assistant, settings) -> APIRouter:
 
     def _check_count(n: int) -> None:
         if n > settings.max_records:
-            raise TooLarge(f"{n:,} articles in one request; the limit is {settings.max_records:,} "
-                           "(NEWSQA_MAX_RECORDS): send them in several requests")
+            raise TooLarge(
+                f"{n:,} articles in one request; the limit is {settings.max_records:,} "
+                "(NEWSQA_MAX_RECORDS): send them in several requests"
+            )
 
     @api.delete("/articles/{article_id}", response_model=DeletedOut)
     def delete(article_id: str) -> dict[str, Any]:

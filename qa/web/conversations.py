@@ -84,8 +84,7 @@ def current_user(request: Request | None, settings: Any) -> str:
     return creds[0] if creds else ""
 
 
-def ask_in_conversation(assistant, owner: str, question: str, history: list, filters: Any,
-                        conversation_id: str | None):
+def ask_in_conversation(assistant, owner: str, question: str, history: list, filters: Any, conversation_id: str | None):
     """Ask within a stored conversation (its turns are the history) or start one; the
     turn is saved. Returns (Answer, conversation id)."""
     store = assistant.conversations
@@ -101,8 +100,9 @@ def ask_in_conversation(assistant, owner: str, question: str, history: list, fil
     return answer, conversation_id
 
 
-def stream_in_conversation(assistant, owner: str, question: str, history: list, filters: Any,
-                           conversation_id: str | None):
+def stream_in_conversation(
+    assistant, owner: str, question: str, history: list, filters: Any, conversation_id: str | None
+):
     """``ask_in_conversation`` for a streamed answer: (piece, None) for each checked piece
     of text, then (Answer, conversation id) once the answer is saved. Bad input (and an
     unknown conversation) raises here, before the stream starts."""
@@ -154,14 +154,20 @@ def build_router(assistant, settings) -> APIRouter:
         store().delete(conversation_id, current_user(request, settings))
         return {"deleted": conversation_id}
 
-    @api.get("/{conversation_id}/export.md", response_class=PlainTextResponse,
-             responses={200: {"content": {"text/markdown": {}}}})
+    @api.get(
+        "/{conversation_id}/export.md",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/markdown": {}}}},
+    )
     def export_markdown(conversation_id: str, request: Request) -> PlainTextResponse:
         """The conversation as Markdown: questions, answers with their markers, and each
         answer's numbered sources with title, outlet, date, URL and the exact quote."""
         conv = store().get(conversation_id, current_user(request, settings))
-        return PlainTextResponse(conversation_markdown(conv), media_type="text/markdown; charset=utf-8",
-                                 headers={"content-disposition": f'attachment; filename="conversation-{conv.id}.md"'})
+        return PlainTextResponse(
+            conversation_markdown(conv),
+            media_type="text/markdown; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="conversation-{conv.id}.md"'},
+        )
 
     @api.post("/{conversation_id}/share", response_model=ShareOut)
     def share(conversation_id: str, request: Request) -> dict[str, str]:
@@ -179,7 +185,9 @@ def build_router(assistant, settings) -> APIRouter:
     @api.post("/{conversation_id}/feedback", response_model=FeedbackOut)
     def feedback(conversation_id: str, body: FeedbackIn, request: Request) -> dict[str, Any]:
         """Thumbs up or down on one answer (giving it again replaces it)."""
-        fb = store().give_feedback(conversation_id, current_user(request, settings), body.turn, body.rating, body.reason)
+        fb = store().give_feedback(
+            conversation_id, current_user(request, settings), body.turn, body.rating, body.reason
+        )
         return {"conversation_id": fb.conversation_id, "turn": fb.position, "rating": fb.rating, "reason": fb.reason}
 
     return api
@@ -205,16 +213,22 @@ def share_router(assistant, settings) -> APIRouter:
     def shared(share_id: str) -> HTMLResponse:
         nonce = secrets.token_urlsafe(16)
         headers = dict(_PAGE_HEADERS)
-        headers["Content-Security-Policy"] = (f"default-src 'none'; script-src 'nonce-{nonce}'; "
-                                              f"style-src 'nonce-{nonce}'; base-uri 'none'; form-action 'none'; "
-                                              "frame-ancestors 'none'")
+        headers["Content-Security-Policy"] = (
+            f"default-src 'none'; script-src 'nonce-{nonce}'; "
+            f"style-src 'nonce-{nonce}'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'"
+        )
         try:
             conv = assistant.conversations.shared(share_id) if len(share_id) < 100 else None
         except NotFound:
             conv = None
         if conv is None:
-            return HTMLResponse("<!doctype html><title>Not found</title><p>This shared conversation does not exist "
-                                "or is no longer shared.</p>", 404, headers=headers)
+            return HTMLResponse(
+                "<!doctype html><title>Not found</title><p>This shared conversation does not exist "
+                "or is no longer shared.</p>",
+                404,
+                headers=headers,
+            )
         return HTMLResponse(shared_page(conv, nonce), headers=headers)
 
     return router

@@ -88,8 +88,18 @@ FEED_HEADERS = ["id", "name", "url", "last poll", "new articles", "total", "last
 
 
 def feed_rows(assistant) -> list[list[Any]]:
-    return [[f["id"], f["name"], f["url"], f["last_poll"][:16].replace("T", " ") or "never",
-             f["new_articles"], f["total_articles"], f["last_error"]] for f in assistant.feeds()]
+    return [
+        [
+            f["id"],
+            f["name"],
+            f["url"],
+            f["last_poll"][:16].replace("T", " ") or "never",
+            f["new_articles"],
+            f["total_articles"],
+            f["last_error"],
+        ]
+        for f in assistant.feeds()
+    ]
 
 
 def corpus_links(assistant, settings, result, table, articles_table, report_rows) -> None:
@@ -104,8 +114,13 @@ def corpus_links(assistant, settings, result, table, articles_table, report_rows
         link = gr.Textbox(label="Add a link", placeholder="https://… a news page", elem_id="link", scale=4)
         link_btn = gr.Button("Add link", elem_id="add-link", scale=1)
     with gr.Accordion("Feeds", open=True):
-        feeds = gr.Dataframe(headers=FEED_HEADERS, value=lambda: feed_rows(assistant), label="Followed feeds",
-                             elem_id="feeds", interactive=False)
+        feeds = gr.Dataframe(
+            headers=FEED_HEADERS,
+            value=lambda: feed_rows(assistant),
+            label="Followed feeds",
+            elem_id="feeds",
+            interactive=False,
+        )
         with gr.Row():
             feed_url = gr.Textbox(label="Feed URL (RSS or Atom)", elem_id="feed-url", scale=3)
             feed_name = gr.Textbox(label="Name (optional)", elem_id="feed-name", scale=2)
@@ -121,14 +136,19 @@ def corpus_links(assistant, settings, result, table, articles_table, report_rows
         url = (url or "").strip()
         if not url:
             return [["failed", "-", "no link given"]], articles_table(), ""
-        report = assistant.add_urls([url], lambda d, t: progress((d, t), unit="chunks") if t else None,
-                                    allow_private=web_allows_private(settings))
+        report = assistant.add_urls(
+            [url],
+            lambda d, t: progress((d, t), unit="chunks") if t else None,
+            allow_private=web_allows_private(settings),
+        )
         return report_rows(report), articles_table(), ""
 
     def follow(url: str, name: str):
         """Follow a feed (it is fetched once now)."""
         try:
-            f = assistant.add_feed((url or "").strip(), (name or "").strip(), allow_private=web_allows_private(settings))
+            f = assistant.add_feed(
+                (url or "").strip(), (name or "").strip(), allow_private=web_allows_private(settings)
+            )
             msg = f"Following **{_md(f['name'])}**; new articles arrive at the next poll."
         except BadRequest as exc:
             msg = f"⚠️ {_md(str(exc))}"
@@ -148,7 +168,11 @@ def corpus_links(assistant, settings, result, table, articles_table, report_rows
         reports = assistant.poll_feeds()
         new = sum(r.added + r.updated + r.folded for r in reports)
         failed = sum(r.status == "failed" for r in reports)
-        return feed_rows(assistant), f"Polled {len(reports)} feeds: {new} new articles, {failed} failed.", articles_table()
+        return (
+            feed_rows(assistant),
+            f"Polled {len(reports)} feeds: {new} new articles, {failed} failed.",
+            articles_table(),
+        )
 
     link_btn.click(add_link, [link], [result, table, link], api_name="add_link")
     link.submit(add_link, [link], [result, table, link], api_name=False)
@@ -174,11 +198,15 @@ def start_watcher(assistant, settings) -> threading.Event:
         if rep.status == "failed":
             print(f"newsqa: feed {rep.feed}: failed: {rep.error}", file=sys.stderr)
         elif rep.status == "ok":
-            print(f"newsqa: feed {rep.feed}: added {rep.added}, updated {rep.updated}, folded {rep.folded}, "
-                  f"failed {len(rep.failed)}", file=sys.stderr)
+            print(
+                f"newsqa: feed {rep.feed}: added {rep.added}, updated {rep.updated}, folded {rep.folded}, "
+                f"failed {len(rep.failed)}",
+                file=sys.stderr,
+            )
 
-    thread = threading.Thread(target=assistant.watch, kwargs={"stop": stop, "progress": show}, daemon=True,
-                              name="newsqa-watch")
+    thread = threading.Thread(
+        target=assistant.watch, kwargs={"stop": stop, "progress": show}, daemon=True, name="newsqa-watch"
+    )
     thread.start()
     print(f"newsqa: watching {len(assistant.feeds())} feeds every {settings.watch_every:g} minutes", file=sys.stderr)
     return stop

@@ -142,12 +142,16 @@ def conversation_sources_html(turns: Sequence[tuple[str, Any]], active: int | No
     for t, (question, answer) in enumerate(turns):
         nav = ""
         if len(turns) > 1:
-            links = " ".join(f"<a href='#nq-t{i}'>{'<b>' if i == t else ''}{i + 1}{'</b>' if i == t else ''}</a>"
-                             for i in range(len(turns)))
+            links = " ".join(
+                f"<a href='#nq-t{i}'>{'<b>' if i == t else ''}{i + 1}{'</b>' if i == t else ''}</a>"
+                for i in range(len(turns))
+            )
             nav = f"<span class='nq-turns nq-meta'>answer {links}</span><br>"
         head = f"<p class='nq-turn-head'>{nav}<span class='nq-meta'>Q: {html.escape(_short(question, 140))}</span></p>"
-        out.append(f"<section class='nq-turn' id='nq-t{t}' data-turn='{t}'{'' if t == active else ' hidden'}>"
-                   f"{head}{timeline_svg(answer, t)}{sources_html(answer, t)}</section>")
+        out.append(
+            f"<section class='nq-turn' id='nq-t{t}' data-turn='{t}'{'' if t == active else ' hidden'}>"
+            f"{head}{timeline_svg(answer, t)}{sources_html(answer, t)}</section>"
+        )
     return "\n".join(out)
 
 
@@ -164,8 +168,10 @@ def _source(c, turn: int) -> str:
     title = _link(a.url, html.escape(a.title or "(untitled)"))
     also = ""
     if a.also_carried_by:
-        names = [_link(o.get("url", ""), html.escape(o.get("source") or o.get("url") or "another outlet"))
-                 for o in a.also_carried_by]
+        names = [
+            _link(o.get("url", ""), html.escape(o.get("source") or o.get("url") or "another outlet"))
+            for o in a.also_carried_by
+        ]
         also = f" <span class='nq-meta nq-also'>also carried by {', '.join(names)}</span>"
     return (
         f"<details class='nq-source' id='nq-t{turn}-s{c.n}' data-n='{c.n}' open><summary>[{c.n}] {title}"
@@ -227,9 +233,11 @@ def timeline_svg(answer, turn: int = 0) -> str:
         x += 13 * k  # several sources on one day and outlet: side by side
         y = top + row * r
         tip = html.escape(f"[{p['n']}] {p['title']} ({p['outlet']}, {p['day'].isoformat()})")
-        out.append(f"<a href='#nq-t{turn}-s{p['n']}' class='nq-point' data-n='{p['n']}'><title>{tip}</title>"
-                   f"<circle class='nq-dot' cx='{x:.1f}' cy='{y}' r='7'/>"
-                   f"<text class='nq-num' x='{x:.1f}' y='{y + 3.5}' text-anchor='middle'>{p['n']}</text></a>")
+        out.append(
+            f"<a href='#nq-t{turn}-s{p['n']}' class='nq-point' data-n='{p['n']}'><title>{tip}</title>"
+            f"<circle class='nq-dot' cx='{x:.1f}' cy='{y}' r='7'/>"
+            f"<text class='nq-num' x='{x:.1f}' y='{y + 3.5}' text-anchor='middle'>{p['n']}</text></a>"
+        )
     out.append("</svg>")
     return "".join(out)
 
@@ -242,8 +250,11 @@ def shared_page(conv, nonce: str) -> str:
     for t, turn in enumerate(conv.turns):
         ans = turn.answer
         body.append(f"<div class='nq-q'><b>Q:</b> {html.escape(turn.question)}</div>")
-        body.append(f"<div class='nq-a'>{_answer_html(ans.text, t)}"
-                    + (f"<br><i>{html.escape(ans.note)}</i>" if ans.note else "") + "</div>")
+        body.append(
+            f"<div class='nq-a'>{_answer_html(ans.text, t)}"
+            + (f"<br><i>{html.escape(ans.note)}</i>" if ans.note else "")
+            + "</div>"
+        )
     panel = conversation_sources_html([(t.question, t.answer) for t in conv.turns])
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -258,7 +269,7 @@ main {{ display: flex; gap: 24px; padding: 12px 20px; flex-wrap: wrap; }}
 {CSS}
 </style></head>
 <body><header><b>newsqa</b> · shared conversation (read-only): {html.escape(conv.title)}</header>
-<main><section id="chat">{''.join(body)}</section>
+<main><section id="chat">{"".join(body)}</section>
 <aside id="sources"><h3>Sources</h3>{panel}</aside></main>
 <script nonce="{nonce}">{CITE_JS}</script></body></html>"""
 
@@ -301,8 +312,11 @@ def conversation_markdown(conv) -> str:
             a = c.passage.article
             meta = ", ".join(_md(x) for x in (a.source, a.published_at[:10]) if x)
             url = a.url if _is_http(a.url) and not re.search(r"[\s<>]", a.url) else ""
-            lines.append(f"{c.n}. **{_md(a.title or '(untitled)')}**" + (f" — {meta}" if meta else "")
-                         + (f" <{url}>" if url else ""))
+            lines.append(
+                f"{c.n}. **{_md(a.title or '(untitled)')}**"
+                + (f" — {meta}" if meta else "")
+                + (f" <{url}>" if url else "")
+            )
             lines += ["", *[f"   > {line}" if line else "   >" for line in c.quote.split("\n")], ""]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -124,10 +124,18 @@ class OriginCheck:
             origin = headers.get("origin")
             # X-Forwarded-Host: a reverse proxy's; a foreign page cannot set it without a preflight CORS refuses
             hosts = (headers.get("host", ""), headers.get("x-forwarded-host", "").split(",")[0].strip())
-            if origin is not None and origin.rstrip("/") not in self.allowed and not any(
-                    same_origin(origin, h) for h in hosts):
-                await send_error(send, 403, f"cross-origin request refused: {origin[:100]} may not change anything here "
-                                            "(NEWSQA_ALLOW_ORIGINS lists the origins that may)", scope.get("path", ""))
+            if (
+                origin is not None
+                and origin.rstrip("/") not in self.allowed
+                and not any(same_origin(origin, h) for h in hosts)
+            ):
+                await send_error(
+                    send,
+                    403,
+                    f"cross-origin request refused: {origin[:100]} may not change anything here "
+                    "(NEWSQA_ALLOW_ORIGINS lists the origins that may)",
+                    scope.get("path", ""),
+                )
                 return
         await self.app(scope, receive, send)
 
@@ -179,8 +187,13 @@ class LoginBackoff:
         wait = self.wait(client)
         if wait > 0:
             seconds = math.ceil(wait)
-            await send_error(send, 429, f"too many wrong logins from this address; try again in {seconds} s", path,
-                             {"Retry-After": str(seconds)})
+            await send_error(
+                send,
+                429,
+                f"too many wrong logins from this address; try again in {seconds} s",
+                path,
+                {"Retry-After": str(seconds)},
+            )
             return
         status: list[int] = []
 

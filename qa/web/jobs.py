@@ -37,8 +37,16 @@ class Job:
     created: float = field(default_factory=time.time)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "status": self.status, "articles": self.articles, "done": self.done, "total": self.total,
-                "report": self.report, "error": self.error, "url": f"/api/jobs/{self.id}"}
+        return {
+            "id": self.id,
+            "status": self.status,
+            "articles": self.articles,
+            "done": self.done,
+            "total": self.total,
+            "report": self.report,
+            "error": self.error,
+            "url": f"/api/jobs/{self.id}",
+        }
 
 
 def lower_priority(niceness: int = 10) -> None:

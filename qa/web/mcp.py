@@ -56,7 +56,9 @@ def mcp_server(assistant) -> MCPServer:
     def search_news(
         query: Annotated[str, Field(description="what to look for")],
         k: Annotated[int, Field(description="how many passages (1-100)")] = 10,
-        sources: Sources = None, since: Since = None, until: Until = None,
+        sources: Sources = None,
+        since: Since = None,
+        until: Until = None,
     ) -> list[dict[str, Any]]:
         """The k best passages for a query, best first. Each has text, score, start/end
         (character offsets into the article body) and the article (id, title, source,
@@ -67,10 +69,15 @@ def mcp_server(assistant) -> MCPServer:
     @server.tool()
     def ask_news(
         question: Annotated[str, Field(description="the question")],
-        history: Annotated[list[str | list[str]] | None, Field(
-            description="earlier turns of the conversation, oldest first: questions, or [question, answer] pairs"
-        )] = None,
-        sources: Sources = None, since: Since = None, until: Until = None,
+        history: Annotated[
+            list[str | list[str]] | None,
+            Field(
+                description="earlier turns of the conversation, oldest first: questions, or [question, answer] pairs"
+            ),
+        ] = None,
+        sources: Sources = None,
+        since: Since = None,
+        until: Until = None,
     ) -> dict[str, Any]:
         """A short answer whose every sentence cites a passage as [n], or a refusal when
         the articles do not hold the answer. Returns answer, refused, the question as
@@ -85,7 +92,9 @@ def mcp_server(assistant) -> MCPServer:
 
     @server.tool()
     def add_article(
-        url: Annotated[str | None, Field(description="a web page to fetch; with title and body, the article's own link")] = None,
+        url: Annotated[
+            str | None, Field(description="a web page to fetch; with title and body, the article's own link")
+        ] = None,
         title: Annotated[str | None, Field(description="the article's title (with body)")] = None,
         body: Annotated[str | None, Field(description="the article's text")] = None,
         source: Annotated[str, Field(description="the outlet")] = "",
@@ -106,8 +115,15 @@ def mcp_server(assistant) -> MCPServer:
             return guarded(add_urls, [url]).to_dict()
         if len(body.encode("utf-8", "replace")) > assistant.settings.max_file_bytes:
             raise ToolError(f"the body is over {assistant.settings.max_file_mb:g} MB")
-        record = {"title": title or "", "body": body, "source": source, "url": url,
-                  "published_at": published_at, "author": author, "category": category}
+        record = {
+            "title": title or "",
+            "body": body,
+            "source": source,
+            "url": url,
+            "published_at": published_at,
+            "author": author,
+            "category": category,
+        }
         report = guarded(assistant.add_articles, [record])
         if report.failed and not (report.added or report.updated or report.unchanged):
             raise ToolError(f"the article was not added: {report.failed[0].reason}")
@@ -162,10 +178,20 @@ class McpDoor:
         if scope["type"] == "http" and self.settings.auth:
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
             if not login_ok(self.settings, headers.get("authorization", "")):
-                body = json.dumps({"error": "login required: Authorization: Bearer <password>, or the basic login"}).encode()
-                await send({"type": "http.response.start", "status": 401, "headers": [
-                    (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                    (b"www-authenticate", b'Bearer realm="newsqa"')]})
+                body = json.dumps(
+                    {"error": "login required: Authorization: Bearer <password>, or the basic login"}
+                ).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"www-authenticate", b'Bearer realm="newsqa"'),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)

@@ -34,8 +34,11 @@ class AskRequest(BaseModel):
         description="earlier turns, oldest first: questions, [question, answer] pairs, or chat messages",
     )
     filters: Filters | None = Field(None, description="outlets and a date range to restrict the answer to")
-    conversation_id: str | None = Field(None, description="a stored conversation to continue (its turns are the history); "
-                                        "without one a new conversation is started")
+    conversation_id: str | None = Field(
+        None,
+        description="a stored conversation to continue (its turns are the history); "
+        "without one a new conversation is started",
+    )
 
 
 class SearchRequest(BaseModel):
@@ -76,7 +79,9 @@ class ArticleRefOut(BaseModel):
     url: str = ""
     published_at: str = ""
     author: str = ""
-    also_carried_by: list[CarrierOut] = Field(default_factory=list, description="other outlets carrying the same wire story")
+    also_carried_by: list[CarrierOut] = Field(
+        default_factory=list, description="other outlets carrying the same wire story"
+    )
 
 
 class PassageOut(BaseModel):
@@ -103,7 +108,9 @@ class CitationOut(BaseModel):
     quote: str
     start: int
     end: int
-    also_carried_by: list[CarrierOut] = Field(default_factory=list, description="other outlets carrying the same wire story")
+    also_carried_by: list[CarrierOut] = Field(
+        default_factory=list, description="other outlets carrying the same wire story"
+    )
     author: str = ""
     passage_start: int = Field(..., description="where the passage starts in the article body")
     passage_end: int = Field(..., description="where the passage ends in the article body")

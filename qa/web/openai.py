@@ -45,8 +45,14 @@ SOURCES_HEADING = "**Sources**"
 class OpenAIError(Exception):
     """An error as OpenAI's API reports it."""
 
-    def __init__(self, status: int, message: str, type: str = "invalid_request_error",
-                 param: str | None = None, code: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+    ):
         super().__init__(message)
         self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
 
@@ -82,8 +88,12 @@ def build_router(assistant, settings) -> APIRouter:
 
     def check_login(request: Request) -> None:
         if not login_ok(settings, request.headers.get("authorization", "")):
-            raise OpenAIError(401, "login required: send the newsqa password as the API key (Authorization: Bearer ...)",
-                              "invalid_request_error", code="invalid_api_key")
+            raise OpenAIError(
+                401,
+                "login required: send the newsqa password as the API key (Authorization: Bearer ...)",
+                "invalid_request_error",
+                code="invalid_api_key",
+            )
 
     @router.get("/models", summary="The one model: newsqa")
     def models(request: Request) -> JSONResponse:
@@ -117,8 +127,11 @@ def build_router(assistant, settings) -> APIRouter:
             return exc.response()
         except Exception as exc:  # noqa: BLE001 - every error answers in OpenAI's shape, a crash as a 500
             return _from_assistant_error(exc).response()
-        return StreamingResponse(_sse(items), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            _sse(items),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     return router
 
@@ -167,8 +180,12 @@ async def _read_body(request: Request) -> ChatRequest:
 
 
 def _unknown_model(name: str) -> OpenAIError:
-    return OpenAIError(404, f"The model {name[:100]!r} does not exist; this server has one model, {MODEL!r}",
-                       param="model", code="model_not_found")
+    return OpenAIError(
+        404,
+        f"The model {name[:100]!r} does not exist; this server has one model, {MODEL!r}",
+        param="model",
+        code="model_not_found",
+    )
 
 
 def _text(content: str | list[dict[str, Any]] | None) -> str:
@@ -270,9 +287,18 @@ def _extras(answer) -> dict[str, Any]:
 
 def _completion(answer) -> dict[str, Any]:
     return {
-        "id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()), "model": MODEL,
-        "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                     "message": {"role": "assistant", "content": reply_content(answer), **_extras(answer)}}],
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": MODEL,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "logprobs": None,
+                "message": {"role": "assistant", "content": reply_content(answer), **_extras(answer)},
+            }
+        ],
     }
 
 
@@ -286,8 +312,13 @@ def _sse(items: Iterator) -> Iterator[str]:
     chunk_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
     def event(delta: dict[str, Any], finish: str | None = None) -> str:
-        chunk = {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": MODEL,
-                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]}
+        chunk = {
+            "id": chunk_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": MODEL,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+        }
         return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
 
     yield event({"role": "assistant", "content": ""})
@@ -298,7 +329,7 @@ def _sse(items: Iterator) -> Iterator[str]:
                 streamed += item
                 yield event({"content": item})
                 continue
-            tail = reply_content(item, note=not (item.note and item.note in streamed))[len(item.text):]
+            tail = reply_content(item, note=not (item.note and item.note in streamed))[len(item.text) :]
             if tail:
                 yield event({"content": tail})
             yield event(_extras(item), "stop")
@@ -306,6 +337,11 @@ def _sse(items: Iterator) -> Iterator[str]:
         import sys
 
         print(f"newsqa: /v1 stream failed: {exc!r}", file=sys.stderr)
-        error = {"message": "the answer failed; the server logged it", "type": "server_error", "param": None, "code": None}
+        error = {
+            "message": "the answer failed; the server logged it",
+            "type": "server_error",
+            "param": None,
+            "code": None,
+        }
         yield f"data: {json.dumps({'error': error})}\n\n"
     yield "data: [DONE]\n\n"

@@ -22,8 +22,15 @@ from ..schema import Answer, ArticleInfo, Passage
 
 
 def _record(a: Article) -> dict[str, Any]:
-    return {"title": a.title, "body": a.body, "source": a.source, "url": a.url, "published_at": a.published_iso or None,
-            "author": a.author, "category": a.category}
+    return {
+        "title": a.title,
+        "body": a.body,
+        "source": a.source,
+        "url": a.url,
+        "published_at": a.published_iso or None,
+        "author": a.author,
+        "category": a.category,
+    }
 
 
 BATCH_RECORDS = 500  # articles per request to the app (its NEWSQA_MAX_RECORDS may be lower)

@@ -110,8 +110,13 @@ def add_guards(app: FastAPI, settings: Settings) -> None:
 
     from .guard import BodyLimit, LoginBackoff, OriginCheck
 
-    app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_credentials=True,
-                       allow_methods=["GET", "POST", "DELETE"], allow_headers=["authorization", "content-type"])
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["authorization", "content-type"],
+    )
     app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(OriginCheck, settings=settings)
     if settings.login:
@@ -134,8 +139,14 @@ def create_app(assistant: Assistant, settings: Settings, extra: Sequence[RouterF
     from .ui import build_ui
 
     mcp = McpDoor(assistant)  # its session manager runs while the app serves
-    app = FastAPI(title="newsqa", description="Ask questions about news articles; answers cite their passages.",
-                  lifespan=lambda _app: mcp.lifespan(), docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="newsqa",
+        description="Ask questions about news articles; answers cite their passages.",
+        lifespan=lambda _app: mcp.lifespan(),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     add_error_handlers(app)
     login = [Depends(login_dependency(settings))] if settings.login else []
     add_docs(app, login)
@@ -149,8 +160,15 @@ def create_app(assistant: Assistant, settings: Settings, extra: Sequence[RouterF
     app.include_router(share_router(assistant, settings))  # read-only shared pages: the link is the key, no login
     ui = build_ui(assistant, settings)
     add_guards(app, settings)
-    return gr.mount_gradio_app(app, ui, path="/", auth=gradio_auth(settings), max_file_size=settings.max_file_bytes,
-                               css=CSS, footer_links=["api"])
+    return gr.mount_gradio_app(
+        app,
+        ui,
+        path="/",
+        auth=gradio_auth(settings),
+        max_file_size=settings.max_file_bytes,
+        css=CSS,
+        footer_links=["api"],
+    )
 
 
 # -- the app.json lock --------------------------------------------------------------
@@ -199,13 +217,21 @@ def running_app(settings: Settings) -> str | None:
     except httpx.ConnectError:
         return None  # nothing listens there: the lock is stale
     except httpx.HTTPError as exc:
-        raise Unavailable(f"the app (pid {pid}) that owns this data directory at {url} does not answer "
-                          f"({type(exc).__name__}); not opening its store behind its back") from None
+        raise Unavailable(
+            f"the app (pid {pid}) that owns this data directory at {url} does not answer "
+            f"({type(exc).__name__}); not opening its store behind its back"
+        ) from None
     if r.status_code == 200:
         return url
-    why = "the login is wrong: set NEWSQA_AUTH as the app has it" if r.status_code in (401, 429) else f"HTTP {r.status_code}"
-    raise Unavailable(f"the app (pid {pid}) that owns this data directory at {url} refuses this process ({why}); "
-                      "not opening its store behind its back")
+    why = (
+        "the login is wrong: set NEWSQA_AUTH as the app has it"
+        if r.status_code in (401, 429)
+        else f"HTTP {r.status_code}"
+    )
+    raise Unavailable(
+        f"the app (pid {pid}) that owns this data directory at {url} refuses this process ({why}); "
+        "not opening its store behind its back"
+    )
 
 
 # -- start-up -----------------------------------------------------------------------
@@ -225,8 +251,11 @@ def serve(settings: Settings, watch: bool = False) -> int:
 
     other = running_app(settings)
     if other:
-        print(f"newsqa: error: another app already serves this data directory at {other}; "
-              "to run several app processes, share a Chroma server (NEWSQA_CHROMA_URL)", file=sys.stderr)
+        print(
+            f"newsqa: error: another app already serves this data directory at {other}; "
+            "to run several app processes, share a Chroma server (NEWSQA_CHROMA_URL)",
+            file=sys.stderr,
+        )
         return 2
     assistant = Assistant.open(settings)
     load_bundled_corpus(assistant)
@@ -235,8 +264,11 @@ def serve(settings: Settings, watch: bool = False) -> int:
     assistant.warm_up()  # build the lexical index before the first question
     if settings.llm != "extractive":
         problem = assistant.check_llm()  # loads a GGUF model now rather than at the first question
-        print(f"newsqa: LLM ({settings.llm}) " + (f"unavailable: {problem}; answers fall back to extractive"
-                                                   if problem else "ready"), file=sys.stderr)
+        print(
+            f"newsqa: LLM ({settings.llm}) "
+            + (f"unavailable: {problem}; answers fall back to extractive" if problem else "ready"),
+            file=sys.stderr,
+        )
     import uvicorn
 
     app = create_app(assistant, settings)
@@ -263,8 +295,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The serve options, shared by `python app.py` and `newsqa serve`."""
     parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1, or NEWSQA_HOST)")
     parser.add_argument("--port", type=int, default=None, help="port (default 7860, or NEWSQA_PORT)")
-    parser.add_argument("--watch", action="store_true",
-                        help="also poll the followed feeds, every NEWSQA_WATCH_EVERY minutes (default 30)")
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="also poll the followed feeds, every NEWSQA_WATCH_EVERY minutes (default 30)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -97,14 +97,29 @@ def chat_tab(blocks: gr.Blocks, assistant, settings) -> None:
         """The sidebar's state for ``conv`` (None: no conversation yet)."""
         choices = conversation_choices(owner)
         if conv is None:
-            return (gr.Radio(choices=choices, value=None), gr.Textbox(value=""), gr.Textbox(value=""),
-                    gr.DownloadButton(value=None, interactive=False))
+            return (
+                gr.Radio(choices=choices, value=None),
+                gr.Textbox(value=""),
+                gr.Textbox(value=""),
+                gr.DownloadButton(value=None, interactive=False),
+            )
         link = _share_url(request, conv.share_id) if conv.share_id else ""
-        return (gr.Radio(choices=choices, value=conv.id), gr.Textbox(value=conv.title), gr.Textbox(value=link),
-                gr.DownloadButton(value=_export_file(conv), interactive=True))
+        return (
+            gr.Radio(choices=choices, value=conv.id),
+            gr.Textbox(value=conv.title),
+            gr.Textbox(value=link),
+            gr.DownloadButton(value=_export_file(conv), interactive=True),
+        )
 
-    def ask(message: str, history: list[dict[str, Any]], sources: list[str] | None, since: str, until: str,
-            conv_id: str | None, request: gr.Request):
+    def ask(
+        message: str,
+        history: list[dict[str, Any]],
+        sources: list[str] | None,
+        since: str,
+        until: str,
+        conv_id: str | None,
+        request: gr.Request,
+    ):
         """Answer a question with cited sources; streams the answer text."""
         owner = _owner(request, settings)
         conv = None
@@ -115,11 +130,16 @@ def chat_tab(blocks: gr.Blocks, assistant, settings) -> None:
                 conv, conv_id = None, None
         earlier = conv.history() if conv else _history_from_chat(history)
         turn = len(conv.turns) if conv else 0
-        chat = list(history or []) + [{"role": "user", "content": question_text(message)},
-                                      {"role": "assistant", "content": ""}]
+        chat = list(history or []) + [
+            {"role": "user", "content": question_text(message)},
+            {"role": "assistant", "content": ""},
+        ]
         before = conversation_sources_html([(t.question, t.answer) for t in conv.turns]) if conv else sources_html(None)
-        filters = {"sources": list(sources or []), "since": (since or "").strip() or None,
-                   "until": (until or "").strip() or None}
+        filters = {
+            "sources": list(sources or []),
+            "since": (since or "").strip() or None,
+            "until": (until or "").strip() or None,
+        }
         streamed, answer = "", None
         try:
             for item in assistant.ask_stream(message, history=earlier, filters=filters):
@@ -199,9 +219,11 @@ def chat_tab(blocks: gr.Blocks, assistant, settings) -> None:
             share_id = store().share(conv_id, owner)
         except NewsqaError as exc:
             return gr.Textbox(value=""), str(exc)
-        return (gr.Textbox(value=_share_url(request, share_id)),
-                "Anyone with this link can read this conversation (not ask, nor see anything else). "
-                "Stop sharing to revoke it.")
+        return (
+            gr.Textbox(value=_share_url(request, share_id)),
+            "Anyone with this link can read this conversation (not ask, nor see anything else). "
+            "Stop sharing to revoke it.",
+        )
 
     def unshare(conv_id: str | None, request: gr.Request):
         if not conv_id:
@@ -218,8 +240,11 @@ def chat_tab(blocks: gr.Blocks, assistant, settings) -> None:
             return "Feedback is kept with saved conversations: ask a question first."
         index = data.index if isinstance(data.index, int) else data.index[0]
         # which stored answer: the assistant messages before it that are answers (not errors)
-        answers = [i for i, m in enumerate(chat or []) if m.get("role") == "assistant"
-                   and not message_text(m.get("content")).startswith("⚠️")]
+        answers = [
+            i
+            for i, m in enumerate(chat or [])
+            if m.get("role") == "assistant" and not message_text(m.get("content")).startswith("⚠️")
+        ]
         if index not in answers:
             return "That message is not an answer."
         liked = data.liked
@@ -230,7 +255,9 @@ def chat_tab(blocks: gr.Blocks, assistant, settings) -> None:
         else:
             rating, reason = "down", str(liked).lower()
         stored = store().get(conv_id, _owner(request, settings))
-        position = answers.index(index) - (len(answers) - len(stored.turns))  # chat may hold answers from before it was saved
+        position = answers.index(index) - (
+            len(answers) - len(stored.turns)
+        )  # chat may hold answers from before it was saved
         try:
             fb = store().give_feedback(conv_id, _owner(request, settings), position, rating, reason)
         except NewsqaError as exc:
@@ -252,12 +279,19 @@ def chat_tab(blocks: gr.Blocks, assistant, settings) -> None:
                     share_btn = gr.Button("Share", size="sm", elem_id="share")
                     unshare_btn = gr.Button("Stop sharing", size="sm", elem_id="unshare")
                 link = gr.Textbox(label="Read-only link", interactive=False, elem_id="share-link", buttons=["copy"])
-                export = gr.DownloadButton("Export Markdown", value=None, interactive=False, size="sm",
-                                           elem_id="export")
+                export = gr.DownloadButton(
+                    "Export Markdown", value=None, interactive=False, size="sm", elem_id="export"
+                )
             note = gr.Markdown(elem_id="conversation-note")
         with gr.Column(scale=3):
-            chat = gr.Chatbot(label="Conversation", height=440, elem_id="chat", latex_delimiters=[],
-                              feedback_options=FEEDBACK, buttons=["copy", "copy_all"])
+            chat = gr.Chatbot(
+                label="Conversation",
+                height=440,
+                elem_id="chat",
+                latex_delimiters=[],
+                feedback_options=FEEDBACK,
+                buttons=["copy", "copy_all"],
+            )
             box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, elem_id="question")
             with gr.Row():
                 send = gr.Button("Ask", variant="primary", elem_id="ask")
@@ -273,9 +307,11 @@ def chat_tab(blocks: gr.Blocks, assistant, settings) -> None:
     side = [convs, title, link, export]
     inputs = [box, chat, srcs, since, until, conv_id]
     send.click(ask, inputs, [chat, box, sources, conv_id], api_name="ask").then(
-        after_answer, [conv_id], side, api_name=False)
+        after_answer, [conv_id], side, api_name=False
+    )
     box.submit(ask, inputs, [chat, box, sources, conv_id], api_name=False).then(
-        after_answer, [conv_id], side, api_name=False)
+        after_answer, [conv_id], side, api_name=False
+    )
     new.click(new_conversation, None, [chat, sources, conv_id, *side, note], api_name=False)
     chat.clear(new_conversation, None, [chat, sources, conv_id, *side, note], api_name=False)  # its bin icon
     convs.input(open_conversation, [convs], [chat, sources, conv_id, *side, note], api_name=False)
@@ -312,11 +348,18 @@ def corpus_tab(blocks: gr.Blocks, assistant, settings) -> None:
     """Managing the articles: upload files, paste one, list, delete."""
 
     def articles_table() -> list[list[Any]]:
-        return [[r["id"], r["title"], r["source"], (r["published_at"] or "")[:10], r["chunks"]] for r in assistant.articles()]
+        return [
+            [r["id"], r["title"], r["source"], (r["published_at"] or "")[:10], r["chunks"]]
+            for r in assistant.articles()
+        ]
 
     def report_rows(report) -> list[list[str]]:
-        rows = [["added", str(report.added), ""], ["updated", str(report.updated), ""], ["unchanged", str(report.unchanged), ""],
-                ["folded", str(report.folded), "wire copies: another outlet carrying a stored story"]]
+        rows = [
+            ["added", str(report.added), ""],
+            ["updated", str(report.updated), ""],
+            ["unchanged", str(report.unchanged), ""],
+            ["folded", str(report.folded), "wire copies: another outlet carrying a stored story"],
+        ]
         return rows + [["failed", f.source, f.reason] for f in report.failed]
 
     def upload(files: list[dict[str, Any]] | None, progress=gr.Progress()):
@@ -335,8 +378,9 @@ def corpus_tab(blocks: gr.Blocks, assistant, settings) -> None:
     def paste(title: str, body: str, source: str, url: str, date: str):
         """Add one pasted article."""
         try:
-            report = assistant.add_articles([{"title": title, "body": body, "source": source, "url": url or None,
-                                              "published_at": date or None}])
+            report = assistant.add_articles(
+                [{"title": title, "body": body, "source": source, "url": url or None, "published_at": date or None}]
+            )
         except NewsqaError as exc:
             return [["failed", "-", str(exc)]], articles_table()
         return report_rows(report), articles_table()
@@ -363,8 +407,9 @@ def corpus_tab(blocks: gr.Blocks, assistant, settings) -> None:
                 t_date = gr.Textbox(label="Date (YYYY-MM-DD)")
             paste_btn = gr.Button("Add pasted article")
     result = gr.Dataframe(headers=["result", "file", "reason"], label="Result", elem_id="result")
-    table = gr.Dataframe(headers=["id", "title", "outlet", "date", "chunks"], value=articles_table,
-                         label="Articles", elem_id="articles")
+    table = gr.Dataframe(
+        headers=["id", "title", "outlet", "date", "chunks"], value=articles_table, label="Articles", elem_id="articles"
+    )
     from .feeds import corpus_links
 
     corpus_links(assistant, settings, result, table, articles_table, report_rows)
@@ -373,8 +418,17 @@ def corpus_tab(blocks: gr.Blocks, assistant, settings) -> None:
         del_btn = gr.Button("Delete", variant="stop")
         del_msg = gr.Markdown()
     with gr.Accordion("Articles per day, by outlet", open=True):
-        per_day = gr.BarPlot(articles_per_day(assistant), x="day", y="articles", color="outlet", x_bin="1d",
-                             y_aggregate="sum", height=260, elem_id="per-day", show_label=False)
+        per_day = gr.BarPlot(
+            articles_per_day(assistant),
+            x="day",
+            y="articles",
+            color="outlet",
+            x_bin="1d",
+            y_aggregate="sum",
+            height=260,
+            elem_id="per-day",
+            show_label=False,
+        )
     table.change(lambda: articles_per_day(assistant), None, per_day, api_name=False)
     add_btn.click(upload, [files], [result, table], api_name="upload", preprocess=False)
     paste_btn.click(paste, [t_title, t_body, t_source, t_url, t_date], [result, table], api_name="add_article")

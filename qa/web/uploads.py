@@ -38,7 +38,9 @@ def _name(item: Any, path: str) -> str:
     return name or "upload"
 
 
-def received_uploads(blocks, items: Iterable[Any] | None, max_bytes: int) -> tuple[list[tuple[str, bytes]], list[Failure]]:
+def received_uploads(
+    blocks, items: Iterable[Any] | None, max_bytes: int
+) -> tuple[list[tuple[str, bytes]], list[Failure]]:
     """(name, content) of each file Gradio received for this app; a ``Failure`` with the
     one ``REFUSED`` reason for every other ``path`` given."""
     folder = _upload_folder()
@@ -84,7 +86,9 @@ def parse_multipart(content_type: str, body: bytes, max_files: int) -> list[tupl
         if (f.field_name or b"") not in (b"files", b"file"):
             return
         if len(files) >= max_files:
-            raise TooLarge(f"more than {max_files:,} files in one upload; the limit is {max_files:,} (NEWSQA_MAX_RECORDS)")
+            raise TooLarge(
+                f"more than {max_files:,} files in one upload; the limit is {max_files:,} (NEWSQA_MAX_RECORDS)"
+            )
         f.file_object.seek(0)
         name = (f.file_name or b"upload").decode("utf-8", "replace")
         files.append((name, f.file_object.read()))

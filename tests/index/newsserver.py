@@ -140,8 +140,16 @@ class SilentServer:
         self.sock.close()
 
 
-def article_html(title: str, paragraphs: list[str], *, outlet: str = "", author: str = "", date: str = "",
-                 canonical: str = "", extra_head: str = "") -> str:
+def article_html(
+    title: str,
+    paragraphs: list[str],
+    *,
+    outlet: str = "",
+    author: str = "",
+    date: str = "",
+    canonical: str = "",
+    extra_head: str = "",
+) -> str:
     """A news page as outlets write them: navigation, the article, a footer."""
     head = [f"<title>{escape(title)}{' | ' + escape(outlet) if outlet else ''}</title>"]
     if outlet:
@@ -153,17 +161,21 @@ def article_html(title: str, paragraphs: list[str], *, outlet: str = "", author:
     if canonical:
         head.append(f'<link rel="canonical" href="{escape(canonical)}">')
     body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-    return (f"<!doctype html><html><head><meta charset='utf-8'>{''.join(head)}{extra_head}</head><body>"
-            f"<nav><a href='/'>Home</a> | <a href='/world'>World</a> | <a href='/sport'>Sport</a></nav>"
-            f"<article><h1>{escape(title)}</h1>{body}</article>"
-            f"<footer>Copyright {escape(outlet or 'the publisher')}. All rights reserved.</footer></body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'>{''.join(head)}{extra_head}</head><body>"
+        f"<nav><a href='/'>Home</a> | <a href='/world'>World</a> | <a href='/sport'>Sport</a></nav>"
+        f"<article><h1>{escape(title)}</h1>{body}</article>"
+        f"<footer>Copyright {escape(outlet or 'the publisher')}. All rights reserved.</footer></body></html>"
+    )
 
 
 def rss(title: str, items: list[dict], link: str = "http://example.invalid/") -> str:
     """An RSS 2.0 feed; items have title, link, guid, date (RFC 822 or datetime), description, content."""
-    out = [f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
-           f'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
-           f"<channel><title>{escape(title)}</title><link>{escape(link)}</link><description>test feed</description>"]
+    out = [
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        f'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<channel><title>{escape(title)}</title><link>{escape(link)}</link><description>test feed</description>"
+    ]
     for it in items:
         out.append("<item>")
         out.append(f"<title>{escape(it['title'])}</title>")
@@ -187,8 +199,10 @@ def rss(title: str, items: list[dict], link: str = "http://example.invalid/") ->
 
 def atom(title: str, entries: list[dict]) -> str:
     """An Atom 1.0 feed; entries have title, link, id, updated (ISO), summary, content."""
-    out = ['<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-           f"<title>{escape(title)}</title><id>urn:test:{escape(title)}</id><updated>2024-03-01T00:00:00Z</updated>"]
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>{escape(title)}</title><id>urn:test:{escape(title)}</id><updated>2024-03-01T00:00:00Z</updated>"
+    ]
     for e in entries:
         out.append("<entry>")
         out.append(f"<title>{escape(e['title'])}</title><id>{escape(e['id'])}</id>")

@@ -21,7 +21,7 @@ def test_offsets_are_exact_and_sentences_whole(counter):
     spans = sentence_spans(body)
     starts, ends = {s for s, _ in spans}, {e for _, e in spans}
     for c in chunks:
-        assert body[c.start:c.end] == c.text
+        assert body[c.start : c.end] == c.text
         assert c.start in starts and c.end in ends  # never cut inside a sentence
         assert counter.count(c.text) <= 60
         for s, e in c.sentences:
@@ -36,7 +36,7 @@ def test_overlap_is_at_most_one_short_sentence(counter):
     chunks = chunk_body(body, counter, budget=50, overlap_tokens=10)
     for a, b in zip(chunks, chunks[1:]):
         assert b.start >= a.start and b.start <= a.end
-        overlap = body[b.start:a.end] if b.start < a.end else ""
+        overlap = body[b.start : a.end] if b.start < a.end else ""
         assert counter.count(overlap) <= 10
 
 
@@ -44,8 +44,8 @@ def test_sentence_longer_than_window_is_split_between_words(counter):
     body = "Intro sentence. " + " ".join(["word"] * 400) + ". Outro."
     chunks = chunk_body(body, counter, budget=100)
     assert all(counter.count(c.text) <= 100 for c in chunks)
-    assert all(body[c.start:c.end] == c.text for c in chunks)
-    assert "".join(body[c.start:c.end] for c in chunks).replace(" ", "") == body.replace(" ", "")
+    assert all(body[c.start : c.end] == c.text for c in chunks)
+    assert "".join(body[c.start : c.end] for c in chunks).replace(" ", "") == body.replace(" ", "")
 
 
 def test_paragraph_breaks_end_sentences(counter):

@@ -23,9 +23,13 @@ pytestmark = pytest.mark.slow
 def _state(home) -> tuple[int, int]:
     """(chunks, committed articles) as a fresh process sees them: an embedded Chroma
     client caches what it read, so this process does not open the store it inspects."""
-    code = ("import json, sys; from index import Settings; from index.store import ChromaStore; "
-            "s = ChromaStore(Settings(home=sys.argv[1])); print(json.dumps([s.count_chunks(), len(s.versions())]))")
-    out = subprocess.run([sys.executable, "-c", code, str(home)], capture_output=True, text=True, timeout=120, check=True)
+    code = (
+        "import json, sys; from index import Settings; from index.store import ChromaStore; "
+        "s = ChromaStore(Settings(home=sys.argv[1])); print(json.dumps([s.count_chunks(), len(s.versions())]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(home)], capture_output=True, text=True, timeout=120, check=True
+    )
     chunks, committed = json.loads(out.stdout)
     return chunks, committed
 

@@ -113,7 +113,7 @@ def test_deleting_carriers_keeps_the_story_for_the_others(make_assistant):
     assert "walked out on Monday" in body and "Reporting by Anna Kell" not in body
     hits = a.search("Valmora dockers strike automation cranes", k=3)
     assert hits and hits[0].article.id == b and hits[0].article.source == "Daily Ledger"
-    assert body[hits[0].start:hits[0].end] == hits[0].text
+    assert body[hits[0].start : hits[0].end] == hits[0].text
 
     a.delete(b)
     assert _records(a) == {} and a.store.count_chunks() == 0
@@ -158,9 +158,17 @@ def test_sources_panel_names_the_other_carriers_as_text():
     from qa.schema import Answer, ArticleRef, Citation, Passage
     from qa.web.format import sources_html
 
-    ref = ArticleRef.from_meta("u1", {"title": "T", "source": "Coast Herald", "url": "https://c.example/a",
-                                      "carriers": json.dumps([{"id": "u2", "source": "<b>Ledger</b>", "url": "javascript:x()",
-                                                               "title": "t", "published_at": ""}])})
+    ref = ArticleRef.from_meta(
+        "u1",
+        {
+            "title": "T",
+            "source": "Coast Herald",
+            "url": "https://c.example/a",
+            "carriers": json.dumps(
+                [{"id": "u2", "source": "<b>Ledger</b>", "url": "javascript:x()", "title": "t", "published_at": ""}]
+            ),
+        },
+    )
     p = Passage("Dockers walked out.", 1.0, 0, 19, ref)
     out = sources_html(Answer("Dockers walked out [1].", False, [Citation(1, p, "Dockers walked out", 0, 18)]))
     assert "also carried by &lt;b&gt;Ledger&lt;/b&gt;" in out and "javascript" not in out

@@ -21,16 +21,31 @@ pytestmark = pytest.mark.integration
 
 T0 = datetime(2024, 3, 4, 8, 0, tzinfo=timezone.utc)
 TOPICS = [
-    ("Harbour ferry timetable changes", "The ferry operator will add two evening crossings from April, citing demand from commuters who work late shifts in the city centre."),
-    ("Library reopens after flood repairs", "The central library reopened on Saturday after eight months of repairs, with a new children's wing and longer weekend hours."),
-    ("Cyclists ask for a safer bridge lane", "A petition signed by 3,100 cyclists asks the council to separate the bike lane on the old bridge from car traffic with a kerb."),
-    ("School meals to use local produce", "From September every primary school kitchen will buy at least half of its vegetables from farms within 50 kilometres, the council said."),
+    (
+        "Harbour ferry timetable changes",
+        "The ferry operator will add two evening crossings from April, citing demand from commuters who work late shifts in the city centre.",
+    ),
+    (
+        "Library reopens after flood repairs",
+        "The central library reopened on Saturday after eight months of repairs, with a new children's wing and longer weekend hours.",
+    ),
+    (
+        "Cyclists ask for a safer bridge lane",
+        "A petition signed by 3,100 cyclists asks the council to separate the bike lane on the old bridge from car traffic with a kerb.",
+    ),
+    (
+        "School meals to use local produce",
+        "From September every primary school kitchen will buy at least half of its vegetables from farms within 50 kilometres, the council said.",
+    ),
 ]
 
 
 def page(title: str, text: str, outlet: str = "Harbour Times", date: str = "2024-03-04") -> str:
-    paras = [text, f"Officials said more details about {title.lower()} would be published next week.",
-             "Residents can send comments to the council until the end of the month."]
+    paras = [
+        text,
+        f"Officials said more details about {title.lower()} would be published next week.",
+        "Residents can send comments to the council until the end of the month.",
+    ]
     return article_html(title, paras, outlet=outlet, date=date)
 
 
@@ -53,8 +68,15 @@ def serve_rss(site, n: int, path: str = "/feed.xml", **kw) -> list[str]:
     for i, (title, text) in enumerate(TOPICS[:n]):
         link = site.add(f"/news/{i}", page(title, text))
         links.append(link)
-        items.append({"title": title, "link": link, "guid": f"harbour-{i}", "date": T0 + timedelta(hours=i),
-                      "description": text[:60]})
+        items.append(
+            {
+                "title": title,
+                "link": link,
+                "guid": f"harbour-{i}",
+                "date": T0 + timedelta(hours=i),
+                "description": text[:60],
+            }
+        )
     site.add(path, rss("Harbour Times", items), "application/rss+xml", etag=True, **kw)
     return links
 
@@ -74,7 +96,7 @@ def test_rss_poll_adds_linked_articles_then_304(watcher, site):
     hits_before = list(site.hits)
     (rep2,) = watcher.poll()
     assert rep2.status == "not modified"
-    assert site.conditional == ["/feed.xml"] and site.hits[len(hits_before):] == ["/feed.xml"]
+    assert site.conditional == ["/feed.xml"] and site.hits[len(hits_before) :] == ["/feed.xml"]
     (row,) = [f.public() for f in watcher.feeds()]
     assert row["last_poll"] and row["last_error"] == "" and row["total_articles"] == 3 and row["new_articles"] == 0
 
@@ -98,7 +120,10 @@ def test_atom_with_last_modified_and_a_feed_that_grows(watcher, site):
     start = len(site.hits)
     (rep,) = watcher.poll()
     assert (rep.status, rep.entries, rep.skipped, rep.added) == ("ok", 4, 2, 2)
-    assert sorted(h for h in site.hits[start:] if h.startswith("/a/")) == ["/a/2", "/a/3"]  # old pages not fetched again
+    assert sorted(h for h in site.hits[start:] if h.startswith("/a/")) == [
+        "/a/2",
+        "/a/3",
+    ]  # old pages not fetched again
     assert [f.name for f in watcher.feeds()] == ["Courier"]
     assert len(watcher.target.articles()) == 4
 
@@ -122,7 +147,8 @@ def test_pages_that_cannot_be_fetched_fall_back_to_the_feed_text(watcher, site):
         (site.url("/private/x"), "robots.txt does not allow fetching it"),
     }
     assert [(f.source, f.reason) for f in rep.failed] == [
-        (pdf, "not an article: application/pdf; the feed gives no text for it either")]
+        (pdf, "not an article: application/pdf; the feed gives no text for it either")
+    ]
     assert "/private/x" not in site.hits
     by_title = {r["title"]: r for r in watcher.target.articles()}
     gone = watcher.target.article(by_title[TOPICS[1][0]]["id"])
@@ -184,8 +210,10 @@ def test_adding_a_feed_checks_it(watcher, site):
 
 def test_a_thousand_entries_once_then_only_the_new_one(watcher, site):
     rng = random.Random(11)
-    words = ("council harbour ferry bridge school budget mayor strike port union market river tram library "
-             "police hospital farm museum airport train festival weather storm election court").split()
+    words = (
+        "council harbour ferry bridge school budget mayor strike port union market river tram library "
+        "police hospital farm museum airport train festival weather storm election court"
+    ).split()
     items = []
     for i in range(1000):
         text = " ".join(rng.choice(words) for _ in range(30)) + f". Item {i}."
@@ -208,8 +236,9 @@ def test_three_outlets_carrying_one_wire_story_fold_next_to_two_different_storie
     outlets = {}
     for rec in wire + other:
         path = "/" + rec["source"].lower().replace(" ", "-") + "/" + str(abs(hash(rec["url"])) % 10**8)
-        link = site.add(path, article_html(rec["title"], rec["body"].split("\n"), outlet=rec["source"],
-                                           date=rec["published_at"]))
+        link = site.add(
+            path, article_html(rec["title"], rec["body"].split("\n"), outlet=rec["source"], date=rec["published_at"])
+        )
         outlets.setdefault(rec["source"], []).append({"title": rec["title"], "link": link, "guid": link})
     for name, items in outlets.items():
         site.add(f"/feeds/{len(name)}-{name[:3]}.xml", rss(name, items), "application/rss+xml")
@@ -287,14 +316,27 @@ def test_feed_state_on_a_chroma_server(chroma_url, tmp_path):
 
 
 def test_feed_parsing_and_text():
-    title, entries, note = parse_feed(rss("T", [{"title": "A", "link": "https://x.example/a", "guid": "g1",
-                                                 "content": "<p>One.</p><p>Two <b>bold</b>.</p><script>x()</script>"}]).encode(),
-                                      "https://x.example/rss")
+    title, entries, note = parse_feed(
+        rss(
+            "T",
+            [
+                {
+                    "title": "A",
+                    "link": "https://x.example/a",
+                    "guid": "g1",
+                    "content": "<p>One.</p><p>Two <b>bold</b>.</p><script>x()</script>",
+                }
+            ],
+        ).encode(),
+        "https://x.example/rss",
+    )
     assert (title, note, entries[0].key, entries[0].link) == ("T", "", "g1", "https://x.example/a")
     assert html_to_text(entries[0].content_html) == "One.\nTwo bold."
-    rdf = ('<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
-           'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://x.example/"><title>R</title></channel>'
-           '<item rdf:about="https://x.example/1"><title>One</title><link>https://x.example/1</link></item></rdf:RDF>')
+    rdf = (
+        '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://x.example/"><title>R</title></channel>'
+        '<item rdf:about="https://x.example/1"><title>One</title><link>https://x.example/1</link></item></rdf:RDF>'
+    )
     title, entries, _ = parse_feed(rdf.encode(), "https://x.example/rdf")
     assert title == "R" and [e.link for e in entries] == ["https://x.example/1"]
 
@@ -309,8 +351,9 @@ def test_cli_feeds_add_list_watch_remove(site, tmp_path):
     env = dict(os.environ, NEWSQA_HOME=str(tmp_path / "home"), NEWSQA_FETCH_TIMEOUT="3")
 
     def newsqa(*args):
-        return subprocess.run([sys.executable, "-m", "qa.cli", *args], env=env, capture_output=True, text=True,
-                              timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "qa.cli", *args], env=env, capture_output=True, text=True, timeout=300
+        )
 
     p = newsqa("feeds", "add", site.url("/feed.xml"), "--name", "Harbour", "--json")
     assert p.returncode == 0, p.stderr
@@ -352,7 +395,10 @@ def test_sigkill_mid_poll_loses_nothing_and_duplicates_nothing(site, tmp_path):
     home = tmp_path / "home"
     env = dict(os.environ, NEWSQA_HOME=str(home), NEWSQA_FETCH_TIMEOUT="5")
     cmd = [sys.executable, "-m", "qa.cli"]
-    assert subprocess.run(cmd + ["feeds", "add", site.url("/k.xml")], env=env, capture_output=True, timeout=120).returncode == 0
+    assert (
+        subprocess.run(cmd + ["feeds", "add", site.url("/k.xml")], env=env, capture_output=True, timeout=120).returncode
+        == 0
+    )
     run_until_write(["watch", "--once"], env, "chunks", 1)  # every page fetched; killed mid-write
     assert sum(h.startswith("/k/") for h in site.hits) == 30
     p = subprocess.run(cmd + ["watch", "--once", "--json"], env=env, capture_output=True, text=True, timeout=300)

@@ -49,9 +49,17 @@ def open_fetcher(tmp_path, **kw) -> Fetcher:
 
 def test_article_fields_and_canonical_url(site, tmp_path):
     canonical = site.url("/news/tram-line-approved")
-    url = site.add("/news/tram?utm_source=feed", article_html(
-        "Council approves tram line", PARAS, outlet="Harbour Times", author="Lena Ortiz",
-        date="2024-02-13T09:30:00+00:00", canonical=canonical))
+    url = site.add(
+        "/news/tram?utm_source=feed",
+        article_html(
+            "Council approves tram line",
+            PARAS,
+            outlet="Harbour Times",
+            author="Lena Ortiz",
+            date="2024-02-13T09:30:00+00:00",
+            canonical=canonical,
+        ),
+    )
     out = fetch_articles([url], settings(tmp_path), allow_private=True)
     assert not out.failures
     (a,) = out.articles
@@ -92,9 +100,11 @@ def test_each_failure_is_one_line_and_the_rest_still_come(site, tmp_path):
     silent = SilentServer()
     try:
         t0 = time.monotonic()
-        out = fetch_articles([site.url("/missing"), pdf, good, big, chunked, silent.url, "ftp://x.example/a",
-                              "file:///etc/passwd"], settings(tmp_path, fetch_max_mb=1, fetch_timeout=0.5),
-                             allow_private=True)
+        out = fetch_articles(
+            [site.url("/missing"), pdf, good, big, chunked, silent.url, "ftp://x.example/a", "file:///etc/passwd"],
+            settings(tmp_path, fetch_max_mb=1, fetch_timeout=0.5),
+            allow_private=True,
+        )
         elapsed = time.monotonic() - t0
     finally:
         silent.close()
@@ -115,8 +125,17 @@ def test_each_failure_is_one_line_and_the_rest_still_come(site, tmp_path):
 def test_loopback_and_private_addresses_are_refused_by_default(site, tmp_path):
     url = site.add("/internal", article_html("Internal memo", PARAS))
     before = len(site.hits)
-    out = fetch_articles([url, "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://[::1]:9/",
-                          "http://0.0.0.0:9/", "http://metadata.google.internal/"], settings(tmp_path))
+    out = fetch_articles(
+        [
+            url,
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.1/",
+            "http://[::1]:9/",
+            "http://0.0.0.0:9/",
+            "http://metadata.google.internal/",
+        ],
+        settings(tmp_path),
+    )
     assert {f.source: f.reason for f in out.failures} == {
         url: "refused: 127.0.0.1 is a loopback address",
         "http://169.254.169.254/latest/meta-data/": "refused: 169.254.169.254 is a link-local (cloud metadata) address",
@@ -187,7 +206,9 @@ def test_robots_txt(site, tmp_path):
 
 
 def test_plain_text_page_and_legacy_charset(site, tmp_path):
-    text = "Le conseil adopte le tramway\nLa maire a déclaré que les travaux commenceraient au printemps, « sans délai »."
+    text = (
+        "Le conseil adopte le tramway\nLa maire a déclaré que les travaux commenceraient au printemps, « sans délai »."
+    )
     url = site.add("/note.txt", text.encode("cp1252"), "text/plain")  # no charset declared
     (a,) = fetch_articles([url], settings(tmp_path), allow_private=True).articles
     assert a.title == "Le conseil adopte le tramway" and "« sans délai »" in a.body and a.source == "127.0.0.1"
@@ -195,16 +216,24 @@ def test_plain_text_page_and_legacy_charset(site, tmp_path):
 
 def test_add_urls_stores_once_and_reports_failures(make_assistant, site, tmp_path):
     a = make_assistant(fetch_allow_private=True, fetch_timeout=2.0)
-    good = site.add("/store/tram", article_html("Council approves tram line", PARAS, outlet="Harbour Times",
-                                                date="2024-02-13"))
+    good = site.add(
+        "/store/tram", article_html("Council approves tram line", PARAS, outlet="Harbour Times", date="2024-02-13")
+    )
     r = a.add_urls([good, site.url("/store/missing")])
     assert (r.added, r.unchanged, [(f.source, f.reason) for f in r.failed]) == (
-        1, 0, [(site.url("/store/missing"), "404 Not Found")])
+        1,
+        0,
+        [(site.url("/store/missing"), "404 Not Found")],
+    )
     site.routes["/store/tram?utm_campaign=x"] = site.routes["/store/tram"]
     r2 = a.add_urls([good + "?utm_campaign=x"])  # the same article, by its canonical URL
     assert (r2.added, r2.updated, r2.unchanged) == (0, 0, 1)
-    site.add("/store/tram", article_html("Council approves tram line", PARAS + ["The vote was 31 to 20."],
-                                         outlet="Harbour Times", date="2024-02-13"))
+    site.add(
+        "/store/tram",
+        article_html(
+            "Council approves tram line", PARAS + ["The vote was 31 to 20."], outlet="Harbour Times", date="2024-02-13"
+        ),
+    )
     r3 = a.add_urls([good])
     assert (r3.added, r3.updated) == (0, 1)
     (row,) = a.articles()
@@ -239,6 +268,7 @@ def test_cli_add_mixes_urls_and_paths(site, tmp_path):
     report = json.loads(p.stdout)
     assert p.returncode == 1  # one failure
     assert (report["added"], report["failed"]) == (2, [{"source": site.url("/cli/missing"), "reason": "404 Not Found"}])
-    p = subprocess.run(cmd[:5] + ["--json"], env=dict(env, NEWSQA_FETCH_ALLOW_PRIVATE="0"), capture_output=True,
-                       text=True, timeout=300)
+    p = subprocess.run(
+        cmd[:5] + ["--json"], env=dict(env, NEWSQA_FETCH_ALLOW_PRIVATE="0"), capture_output=True, text=True, timeout=300
+    )
     assert json.loads(p.stdout)["failed"] == [{"source": url, "reason": "refused: 127.0.0.1 is a loopback address"}]

@@ -17,8 +17,18 @@ def _chunks_of(a, aid):
 def test_add_is_idempotent(make_assistant, tmp_path):
     a = make_assistant()
     p = tmp_path / "a.json"
-    p.write_text(json.dumps([{"title": f"T{i}", "body": f"Story {i}. The mayor said the bridge will open in {2020 + i}.",
-                              "url": f"https://n.example/{i}"} for i in range(3)]))
+    p.write_text(
+        json.dumps(
+            [
+                {
+                    "title": f"T{i}",
+                    "body": f"Story {i}. The mayor said the bridge will open in {2020 + i}.",
+                    "url": f"https://n.example/{i}",
+                }
+                for i in range(3)
+            ]
+        )
+    )
     r1 = a.add([p])
     assert (r1.added, r1.updated, r1.unchanged, r1.failed) == (3, 0, 0, [])
     n = a.store.count_chunks()
@@ -57,15 +67,29 @@ def test_delete_removes_article_and_chunks(make_assistant):
 def test_chunk_metadata_supports_citations_and_filters(make_assistant):
     a = make_assistant()
     body = "First sentence here. " * 100
-    a.add_articles([{"title": "Meta", "body": body, "source": "The Wire", "url": "https://w.example/m",
-                     "published_at": "2023-11-27T08:45:59+00:00"}])
+    a.add_articles(
+        [
+            {
+                "title": "Meta",
+                "body": body,
+                "source": "The Wire",
+                "url": "https://w.example/m",
+                "published_at": "2023-11-27T08:45:59+00:00",
+            }
+        ]
+    )
     art = a.articles()[0]
     stored = a.article(art["id"])["body"]
     got = _chunks_of(a, art["id"])
     assert len(got["ids"]) == art["chunks"] > 1
     for cid, doc, m in zip(got["ids"], got["documents"], got["metadatas"]):
-        assert stored[m["start"]:m["end"]] == doc
-        assert (m["source"], m["source_key"], m["published_ts"], m["title"]) == ("The Wire", "the wire", 1701074759, "Meta")
+        assert stored[m["start"] : m["end"]] == doc
+        assert (m["source"], m["source_key"], m["published_ts"], m["title"]) == (
+            "The Wire",
+            "the wire",
+            1701074759,
+            "Meta",
+        )
         assert cid == chunk_id(art["id"], m["version"], m["chunk"])
 
 
@@ -97,10 +121,24 @@ def test_interrupted_write_is_completed_by_rerun(make_assistant):
     half = len(chunks) // 2 or 1
     a.store.chunks.upsert(
         ids=[chunk_id(article.id, article.version, c.index) for c in chunks[:half]],
-        documents=[c.text for c in chunks[:half]], embeddings=vecs[:half],
-        metadatas=[{"article_id": article.id, "version": article.version, "chunk": c.index, "start": c.start,
-                    "end": c.end, "title": "Crash", "source": "", "source_key": "", "published_ts": 0, "header": "",
-                    "sentences": ""} for c in chunks[:half]],
+        documents=[c.text for c in chunks[:half]],
+        embeddings=vecs[:half],
+        metadatas=[
+            {
+                "article_id": article.id,
+                "version": article.version,
+                "chunk": c.index,
+                "start": c.start,
+                "end": c.end,
+                "title": "Crash",
+                "source": "",
+                "source_key": "",
+                "published_ts": 0,
+                "header": "",
+                "sentences": "",
+            }
+            for c in chunks[:half]
+        ],
     )
     assert a.articles() == [] and list(a.store.iter_chunks()) == []
     r = a.add_articles([art])

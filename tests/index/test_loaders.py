@@ -50,7 +50,9 @@ def test_markdown_heading_title(tmp_path):
 
 def test_sidecar_metadata_keeps_whole_text_as_body(tmp_path):
     (tmp_path / "s.txt").write_text("Whole text is the body.\nSecond line.", "utf-8")
-    (tmp_path / "s.meta.json").write_text(json.dumps({"title": "Given", "source": "Wire", "published_at": "2022-02-15"}))
+    (tmp_path / "s.meta.json").write_text(
+        json.dumps({"title": "Given", "source": "Wire", "published_at": "2022-02-15"})
+    )
     out = load_paths([tmp_path], LIMIT)
     assert len(out.articles) == 1 and not out.failures  # the sidecar is not an article
     a = out.articles[0]
@@ -72,11 +74,22 @@ def test_html_metadata_and_main_text(tmp_path):
 
 
 def test_json_object_array_and_jsonl(tmp_path):
-    rec = {"title": "A", "body": "Body A.", "source": "S", "url": "https://x.example/a",
-           "published_at": "2023-11-27T08:45:59+00:00", "author": "Au", "category": "tech"}
+    rec = {
+        "title": "A",
+        "body": "Body A.",
+        "source": "S",
+        "url": "https://x.example/a",
+        "published_at": "2023-11-27T08:45:59+00:00",
+        "author": "Au",
+        "category": "tech",
+    }
     (tmp_path / "one.json").write_text(json.dumps(rec))
-    (tmp_path / "many.json").write_text(json.dumps([rec | {"url": "https://x.example/b"}, rec | {"url": "https://x.example/c"}]))
-    (tmp_path / "lines.jsonl").write_text("\n".join(json.dumps(rec | {"url": f"https://x.example/l{i}"}) for i in range(3)))
+    (tmp_path / "many.json").write_text(
+        json.dumps([rec | {"url": "https://x.example/b"}, rec | {"url": "https://x.example/c"}])
+    )
+    (tmp_path / "lines.jsonl").write_text(
+        "\n".join(json.dumps(rec | {"url": f"https://x.example/l{i}"}) for i in range(3))
+    )
     out = load_paths([tmp_path], LIMIT)
     assert not out.failures
     assert len(out.articles) == 6

@@ -4,7 +4,6 @@
 adds the invented articles of tests/data/articles (written for the reader's evaluation).
 The questions here are our own regression cases, not the evaluation set's."""
 
-
 import pytest
 
 from index import Settings
@@ -63,8 +62,11 @@ def test_a_question_in_other_words_is_answered(news):
 
 @pytest.mark.parametrize(
     "question",
-    ["What did China say about the withdrawal?", "How many goals did Lionel Messi score in 2023?",
-     "What is the recipe for banana bread?"],
+    [
+        "What did China say about the withdrawal?",
+        "How many goals did Lionel Messi score in 2023?",
+        "What is the recipe for banana bread?",
+    ],
 )
 def test_absent_answers_are_refused(news, question):
     ans = news.ask(question)
@@ -116,8 +118,9 @@ def test_a_near_miss_is_refused_and_shows_what_the_articles_do_say(invented):
 
 
 def test_which_came_first_is_answered_from_the_dates(invented):
-    ans = invented.ask("Which came first, the Lakeline drivers' strike announcement or the Valmora "
-                       "Philharmonic's new chief conductor?")
+    ans = invented.ask(
+        "Which came first, the Lakeline drivers' strike announcement or the Valmora Philharmonic's new chief conductor?"
+    )
     assert not ans.refused, ans.text
     check_citations(invented, ans)
     sources = [c.passage.article.source for c in ans.citations]

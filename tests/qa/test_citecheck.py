@@ -16,14 +16,22 @@ from qa.schema import ArticleRef, Passage
 
 pytestmark = pytest.mark.unit
 
-BODY = ("The council approved the new tram line on Tuesday. It will cost 1,200 million euros. "
-        "Mayor Ana Ruiz said: “This line will change how the city moves.” Work starts in March.")
+BODY = (
+    "The council approved the new tram line on Tuesday. It will cost 1,200 million euros. "
+    "Mayor Ana Ruiz said: “This line will change how the city moves.” Work starts in March."
+)
 OTHER = "Flooding closed three schools in Brackwater. The river rose two metres overnight."
 
 
 def _passage(article_id: str, body: str, title: str) -> Passage:
-    return Passage(body, 1.0, 0, len(body), ArticleRef(article_id, title, "Test Post", "", "2024-03-01T00:00:00+00:00"),
-                   chunk_id=f"{article_id}:v:0000")
+    return Passage(
+        body,
+        1.0,
+        0,
+        len(body),
+        ArticleRef(article_id, title, "Test Post", "", "2024-03-01T00:00:00+00:00"),
+        chunk_id=f"{article_id}:v:0000",
+    )
 
 
 def _checker() -> CitationChecker:
@@ -41,7 +49,10 @@ def test_numbers_are_normalised():
 
 
 def test_quotations_are_cut_at_ellipses_and_flattened():
-    assert quotations("She said “This line will … change how the city moves.”") == ["this line will", "change how the city moves"]
+    assert quotations("She said “This line will … change how the city moves.”") == [
+        "this line will",
+        "change how the city moves",
+    ]
     assert quotations("He said “short”.") == []  # under 12 characters: not checked word for word
     assert flatten("  “It’s  Done.” ") == "it's done"  # one apostrophe, one space, no quotes at the ends
 
@@ -53,22 +64,27 @@ def test_marker_groups_expand():
     assert _expand("1-40") == [1, 40]  # a range that long is two numbers, not forty
 
 
-@pytest.mark.parametrize("text, refusal", [
-    ("I can't find that in the passages.", True),
-    ("The passages do not say.", True),
-    ("There is no information about the cost.", True),
-    ("The council approved the tram line.", False),
-])
+@pytest.mark.parametrize(
+    "text, refusal",
+    [
+        ("I can't find that in the passages.", True),
+        ("The passages do not say.", True),
+        ("There is no information about the cost.", True),
+        ("The council approved the tram line.", False),
+    ],
+)
 def test_refusals(text, refusal):
     assert is_refusal(text) is refusal
 
 
 def test_a_supported_sentence_keeps_its_marker_and_quotes_the_article():
     c = _checker()
-    assert c.check_sentence("The council approved the new tram line on Tuesday [1].") == \
-        "The council approved the new tram line on Tuesday [1]."
+    assert (
+        c.check_sentence("The council approved the new tram line on Tuesday [1].")
+        == "The council approved the new tram line on Tuesday [1]."
+    )
     (cite,) = c.citations
-    assert BODY[cite.start:cite.end] == cite.quote == "The council approved the new tram line on Tuesday."
+    assert BODY[cite.start : cite.end] == cite.quote == "The council approved the new tram line on Tuesday."
 
 
 def test_a_wrong_marker_is_replaced_by_the_passage_that_supports_it():
@@ -82,7 +98,10 @@ def test_a_wrong_number_or_a_made_up_quotation_is_left_out():
     c = _checker()
     assert c.check_sentence("It will cost 1,500 million euros [1].") is None
     assert c.check_sentence("Mayor Ana Ruiz said: “This line will make the city rich.” [1]") is None
-    assert c.unsupported == ["It will cost 1,500 million euros.", "Mayor Ana Ruiz said: “This line will make the city rich.”"]
+    assert c.unsupported == [
+        "It will cost 1,500 million euros.",
+        "Mayor Ana Ruiz said: “This line will make the city rich.”",
+    ]
     assert c.answer("q") is None  # nothing supported: no answer from the model
 
 

@@ -21,9 +21,11 @@ def run(home, *args, check_code=None):
 
 
 def test_help_does_not_import_heavy_libraries():
-    code = ("import sys, qa.cli; qa.cli.build_parser(); "
-            "heavy = [m for m in ('torch', 'chromadb', 'gradio', 'sentence_transformers', 'llama_index.core') if m in sys.modules]; "
-            "print(heavy)")
+    code = (
+        "import sys, qa.cli; qa.cli.build_parser(); "
+        "heavy = [m for m in ('torch', 'chromadb', 'gradio', 'sentence_transformers', 'llama_index.core') if m in sys.modules]; "
+        "print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
 
@@ -76,8 +78,13 @@ def test_ask_streams_an_llm_answer_and_notes_a_fallback(make_assistant):
         reply = Reply(f"{first} The moon is made of cheese [1].", pause_after=len(first.split()) + 1)
         fake.script(reply)
         env = dict(os.environ, NEWSQA_HOME=str(a.settings.home), NEWSQA_LLM="openai", NEWSQA_LLM_URL=fake.url)
-        p = subprocess.Popen([sys.executable, "-m", "qa.cli", "ask", "When did Russia annex Crimea?"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = subprocess.Popen(
+            [sys.executable, "-m", "qa.cli", "ask", "When did Russia annex Crimea?"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         # the first checked sentence is printed while the model is still held mid-answer
         assert p.stdout.read(len(first)) == first and not reply.gate.is_set()
         reply.gate.set()
@@ -88,8 +95,13 @@ def test_ask_streams_an_llm_answer_and_notes_a_fallback(make_assistant):
 
         fake.script(Reply(status=503))
         env["NEWSQA_HOME"] = str(a.settings.home)
-        p = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "When did Russia annex Crimea?", "--json"], env=env,
-                           capture_output=True, text=True, timeout=300)
+        p = subprocess.run(
+            [sys.executable, "-m", "qa.cli", "ask", "When did Russia annex Crimea?", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert p.returncode == 0, p.stderr
     ans = json.loads(p.stdout)
     assert "Crimean peninsula in 2014" in ans["citations"][0]["quote"]

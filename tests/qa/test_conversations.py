@@ -25,8 +25,10 @@ from qa.web.format import (
 
 pytestmark = pytest.mark.unit
 
-BODY = ("The council met on Monday.\nMayor Ann Lee said the park opens in May. "
-        "Critics said the cost, $4 million, was too high.")
+BODY = (
+    "The council met on Monday.\nMayor Ann Lee said the park opens in May. "
+    "Critics said the cost, $4 million, was too high."
+)
 BODY2 = "Rail drivers walked out on Friday. The union said talks had failed."
 
 
@@ -36,15 +38,21 @@ def _cite(n: int, body: str, quote: str, ref: ArticleRef, passage_start: int = 0
     return Citation(n, p, quote, start, start + len(quote))
 
 
-REF1 = ArticleRef("a1", "Park to open in May", "Harbour Times", "https://harbour.example/park", "2023-11-02T10:00:00+00:00")
+REF1 = ArticleRef(
+    "a1", "Park to open in May", "Harbour Times", "https://harbour.example/park", "2023-11-02T10:00:00+00:00"
+)
 REF2 = ArticleRef("a2", "Rail strike", "Daily Rail", "https://rail.example/strike", "2023-11-05")
 
 
 def _answer() -> Answer:
     q1 = "Mayor Ann Lee said the park opens in May."
     q2 = "Rail drivers walked out on Friday."
-    return Answer(f"{q1} [1] {q2} [2]", False, [_cite(1, BODY, q1, REF1, passage_start=27), _cite(2, BODY2, q2, REF2)],
-                  question="When does the park open?")
+    return Answer(
+        f"{q1} [1] {q2} [2]",
+        False,
+        [_cite(1, BODY, q1, REF1, passage_start=27), _cite(2, BODY2, q2, REF2)],
+        question="When does the park open?",
+    )
 
 
 @pytest.fixture
@@ -59,9 +67,16 @@ def test_a_conversation_keeps_its_turns_with_exact_spans(store, tmp_path):
     again = ConversationStore(tmp_path / "conversations.sqlite3").get(conv.id, "alice")  # a new process, say
     assert [t.question for t in again.turns] == ["When does the park open?", "And the strike?"]
     c = again.turns[0].answer.citations[0]
-    assert BODY[c.start:c.end] == c.quote and c.passage.start == 27 and BODY[c.passage.start:c.passage.end] == c.passage.text
+    assert (
+        BODY[c.start : c.end] == c.quote
+        and c.passage.start == 27
+        and BODY[c.passage.start : c.passage.end] == c.passage.text
+    )
     assert again.turns[1].answer.refused
-    assert again.history() == [("When does the park open?", _answer().text), ("And the strike?", "I can't answer that.")]
+    assert again.history() == [
+        ("When does the park open?", _answer().text),
+        ("And the strike?", "I can't answer that."),
+    ]
     assert again.turns[0].answer.to_dict() == _answer().to_dict()  # stored and read back losslessly
 
 
@@ -73,9 +88,14 @@ def test_list_rename_delete_and_owners_are_kept_apart(store):
     assert [c.id for c in store.list("alice")] == [a.id, b.id]
     assert store.list("alice")[0].turn_count == 1 and len(store.list("alice")[0].title) <= 80
     assert [c.id for c in store.list("bob")] == [other.id]
-    for call in (lambda: store.get(a.id, "bob"), lambda: store.rename(a.id, "bob", "mine now"),
-                 lambda: store.delete(a.id, "bob"), lambda: store.share(a.id, "bob"),
-                 lambda: store.append(a.id, "bob", "q", _answer()), lambda: store.give_feedback(a.id, "bob", 0, "down")):
+    for call in (
+        lambda: store.get(a.id, "bob"),
+        lambda: store.rename(a.id, "bob", "mine now"),
+        lambda: store.delete(a.id, "bob"),
+        lambda: store.share(a.id, "bob"),
+        lambda: store.append(a.id, "bob", "q", _answer()),
+        lambda: store.give_feedback(a.id, "bob", 0, "down"),
+    ):
         with pytest.raises(NotFound):
             call()
     assert store.rename(a.id, "alice", "  Park   plans ").title == "Park plans"
@@ -128,7 +148,9 @@ def test_feedback_is_kept_with_question_history_answer_and_citations(store):
 
 def test_concurrent_appends_from_threads_keep_every_turn(store):
     conv = store.create("alice", "q")
-    threads = [threading.Thread(target=lambda i=i: store.append(conv.id, "alice", f"q{i}", _answer())) for i in range(12)]
+    threads = [
+        threading.Thread(target=lambda i=i: store.append(conv.id, "alice", f"q{i}", _answer())) for i in range(12)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -141,7 +163,12 @@ def test_answer_markers_link_to_their_source_and_the_text_stays_text():
     text = "Evil [click](javascript:alert(1)) *bold* <img src=x onerror=alert(2)> `code` said it [1] and [12]."
     out = answer_text(text, "a note_with_underscore", turn=3)
     assert "[[1]](#nq-t3-s1)" in out and "[[12]](#nq-t3-s12)" in out
-    assert not re.search(r"(?<!\\)\]\(javascript", out) and "<img" not in out and "\\*bold\\*" in out and "\\`code\\`" in out
+    assert (
+        not re.search(r"(?<!\\)\]\(javascript", out)
+        and "<img" not in out
+        and "\\*bold\\*" in out
+        and "\\`code\\`" in out
+    )
     # the only markdown links left are the markers
     assert re.findall(r"(?<!\\)\]\(([^)]*)\)", out) == ["#nq-t3-s1", "#nq-t3-s12"]
     assert plain_text(out) == text + "\n\n*a note_with_underscore*"
@@ -173,7 +200,9 @@ def test_the_shared_page_escapes_everything_and_offers_nothing_but_the_conversat
     bad = ArticleRef("a9", "<script>alert(1)</script>", "Evil", "javascript:alert(2)", "2023-11-02")
     quote = "Rail drivers walked out on Friday."
     conv = store.create("alice", "<b>title</b>")
-    store.append(conv.id, "alice", "<img src=x onerror=alert(3)>?", Answer(f"{quote} [1]", False, [_cite(1, BODY2, quote, bad)]))
+    store.append(
+        conv.id, "alice", "<img src=x onerror=alert(3)>?", Answer(f"{quote} [1]", False, [_cite(1, BODY2, quote, bad)])
+    )
     page = shared_page(store.get(conv.id, "alice"), "NONCE")
     assert "<script>alert" not in page and "<img" not in page and "<b>title" not in page and "javascript:" not in page
     assert "<form" not in page and "<textarea" not in page and "<input" not in page
@@ -196,14 +225,18 @@ def test_markdown_export_has_questions_answers_markers_and_exact_quotes(store):
     multi = "The council met on Monday.\nMayor Ann Lee said"
     conv2 = store.create("alice", "x")
     store.append(conv2.id, "alice", "x", Answer("x [1]", False, [_cite(1, BODY, multi, REF1)]))
-    assert quotes_in_markdown(conversation_markdown(store.get(conv2.id, "alice"))) == [multi]  # a quote over a line break
+    assert quotes_in_markdown(conversation_markdown(store.get(conv2.id, "alice"))) == [
+        multi
+    ]  # a quote over a line break
 
 
 def test_several_logins_each_get_in():
     s = Settings(auth="alice:pw1,bob:p,w2", home="/nonexistent")
     assert s.logins == [("alice", "pw1"), ("bob", "p,w2")] and s.login == ("alice", "pw1")
     assert credentials_ok(s, "alice", "pw1") and credentials_ok(s, "bob", "p,w2")
-    assert not credentials_ok(s, "alice", "p,w2") and not credentials_ok(s, "bob", "pw1") and not credentials_ok(s, "", "")
+    assert (
+        not credentials_ok(s, "alice", "p,w2") and not credentials_ok(s, "bob", "pw1") and not credentials_ok(s, "", "")
+    )
     assert Settings(auth="editor:s3cret", home="/nonexistent").logins == [("editor", "s3cret")]
 
 
@@ -219,5 +252,8 @@ def test_the_chat_shows_a_stored_conversation_and_reads_its_own_messages_back(st
     assert "id='nq-t1-s2'" in panel and "id='nq-t0' data-turn='0' hidden" in panel
     chat.append({"role": "user", "content": "bad"})
     chat.append({"role": "assistant", "content": "⚠️ the question is empty"})  # errors are not turns
-    assert _history_from_chat(chat) == [("When does the *park* open?", _answer().text), ("And the strike?", _answer().text),
-                                        "bad"]
+    assert _history_from_chat(chat) == [
+        ("When does the *park* open?", _answer().text),
+        ("And the strike?", _answer().text),
+        "bad",
+    ]

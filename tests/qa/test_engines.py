@@ -58,7 +58,7 @@ def fresh_llama_settings(monkeypatch):
 
 def check_node(a: Assistant, node: TextNode) -> dict:
     article = a.article(node.metadata["article_id"])
-    assert article["body"][node.start_char_idx:node.end_char_idx] == node.text
+    assert article["body"][node.start_char_idx : node.end_char_idx] == node.text
     for key in ("title", "source", "url", "published_at", "author"):
         assert node.metadata[key] == (article.get(key) or ""), key
     return article
@@ -115,8 +115,13 @@ def test_a_program_s_own_llama_index_settings_are_kept(a, fresh_llama_settings):
 
 def test_configured_llm_becomes_llama_index_default(a, fresh_llama_settings, embedder):
     with FakeLLM() as fake:
-        b = Assistant(Settings(**{**a.settings.model_dump(), "llm": "ollama", "llm_url": fake.ollama_url,
-                                   "llm_model": "fake-model"}), store=a.store, embedder=embedder)
+        b = Assistant(
+            Settings(
+                **{**a.settings.model_dump(), "llm": "ollama", "llm_url": fake.ollama_url, "llm_model": "fake-model"}
+            ),
+            store=a.store,
+            embedder=embedder,
+        )
         b.as_chat_engine()
         assert type(LlamaSettings._llm).__name__ == "Ollama" and LlamaSettings._llm.model == "fake-model"
 
@@ -128,9 +133,12 @@ def test_query_engine_answers_with_the_quotes_as_source_nodes(a):
     assert len(response.source_nodes) == len(expected.citations) >= 1
     for hit, c in zip(response.source_nodes, expected.citations):
         body = check_node(a, hit.node)["body"]
-        assert hit.node.text == c.quote == body[c.start:c.end] and hit.node.metadata["n"] == c.n
+        assert hit.node.text == c.quote == body[c.start : c.end] and hit.node.metadata["n"] == c.n
     assert "Gabriel Attal" in response.source_nodes[0].node.text
-    assert response.metadata["refused"] is False and response.metadata["citations"][0]["quote"] == expected.citations[0].quote
+    assert (
+        response.metadata["refused"] is False
+        and response.metadata["citations"][0]["quote"] == expected.citations[0].quote
+    )
 
 
 def test_query_engine_refusal_has_no_sources(a):
@@ -150,7 +158,11 @@ def test_chat_engine_passes_its_history_so_follow_ups_work(a):
     assert "kuleba" in understood and "withdrawal" in understood
     assert "withdrawal" not in a.ask(KULEBA).question.lower()
     assert [(m.role.value, m.content) for m in chat.chat_history] == [
-        ("user", FRANCE), ("assistant", first.response), ("user", KULEBA), ("assistant", second.response)]
+        ("user", FRANCE),
+        ("assistant", first.response),
+        ("user", KULEBA),
+        ("assistant", second.response),
+    ]
     chat.reset()
     assert chat.chat_history == []
 
@@ -178,8 +190,11 @@ def test_stream_chat_with_an_llm_streams_checked_sentences(a, embedder):
     first = "Russia annexed the Crimean peninsula in 2014 [1]."
     second = "Moscow deployed more than 100,000 troops near the borders with Ukraine [1]."
     with FakeLLM() as fake:
-        b = Assistant(Settings(**{**a.settings.model_dump(), "llm": "openai", "llm_url": fake.url,
-                                   "llm_model": "fake-model"}), store=a.store, embedder=embedder)
+        b = Assistant(
+            Settings(**{**a.settings.model_dump(), "llm": "openai", "llm_url": fake.url, "llm_model": "fake-model"}),
+            store=a.store,
+            embedder=embedder,
+        )
         fake.script(Reply(f"{first} {second}"))
         stream = b.as_chat_engine().stream_chat("What has Russia done in Ukraine since 2014?")
         pieces = list(stream.response_gen)
@@ -194,14 +209,24 @@ def test_shown_text_never_takes_back_what_was_sent():
     assert list(shown_text(iter([whole]))) == ["A [1].", whole]
     grown = Answer("A [1]. B [1].", False)
     assert list(shown_text(iter(["A [1].", grown]))) == ["A [1].", " B [1].", grown]
-    fallback = Answer("Extractive [1].", False, note="The LLM could not answer (timeout); this is the extractive answer.")
+    fallback = Answer(
+        "Extractive [1].", False, note="The LLM could not answer (timeout); this is the extractive answer."
+    )
     out = list(shown_text(iter(["A [1].", fallback])))
-    assert "".join(out[:-1]) == "A [1].\n\n(The LLM could not answer (timeout); this is the extractive answer.)\n\nExtractive [1]."
+    assert (
+        "".join(out[:-1])
+        == "A [1].\n\n(The LLM could not answer (timeout); this is the extractive answer.)\n\nExtractive [1]."
+    )
 
 
 def test_history_pairs_from_chat_turns():
-    turns = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "q1"},
-             {"role": "assistant", "content": "a1"}, {"role": "user", "content": "q2"}, {"role": "user", "content": "q3"}]
+    turns = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "q1"},
+        {"role": "assistant", "content": "a1"},
+        {"role": "user", "content": "q2"},
+        {"role": "user", "content": "q3"},
+    ]
     assert history_pairs(turns) == [("q1", "a1"), "q2", "q3"]
 
 

@@ -44,13 +44,16 @@ def test_a_datetime_or_a_timestamp_string_counts_as_its_day():
     assert (f.since, f.until) == (date(2023, 11, 27), date(2023, 12, 1))
 
 
-@pytest.mark.parametrize("raw, message", [
-    ("BBC", "filters must be an object"),
-    ({"outlet": "BBC"}, "unknown filter 'outlet'"),
-    ({"since": "yesterday"}, "since must be a date"),
-    ({"since": "2023-02-01", "until": "2023-01-01"}, "is after until"),
-    ({"sources": [1, 2]}, "sources must be a list of outlet names"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("BBC", "filters must be an object"),
+        ({"outlet": "BBC"}, "unknown filter 'outlet'"),
+        ({"since": "yesterday"}, "since must be a date"),
+        ({"since": "2023-02-01", "until": "2023-01-01"}, "is after until"),
+        ({"sources": [1, 2]}, "sources must be a list of outlet names"),
+    ],
+)
 def test_bad_filters_name_what_is_wrong(raw, message):
     with pytest.raises(BadRequest, match=message):
         parse_filters(raw)

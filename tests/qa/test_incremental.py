@@ -17,18 +17,28 @@ from tests.index.wire_stories import carriers, same_topic_different_stories
 
 pytestmark = pytest.mark.integration
 
-HARBOUR = {"title": "Harbour news", "body": "The harbour council approved a new ferry timetable on Monday. "
-           "Crossings to the island will run every forty minutes from June.", "source": "Port News",
-           "url": "https://port.example/ferry"}
-TOLL = {"title": "Bridge toll rises", "body": "The bridge toll will rise by a euro in January, the council said.",
-        "source": "Port News", "url": "https://port.example/toll"}
+HARBOUR = {
+    "title": "Harbour news",
+    "body": "The harbour council approved a new ferry timetable on Monday. "
+    "Crossings to the island will run every forty minutes from June.",
+    "source": "Port News",
+    "url": "https://port.example/ferry",
+}
+TOLL = {
+    "title": "Bridge toll rises",
+    "body": "The bridge toll will rise by a euro in January, the council said.",
+    "source": "Port News",
+    "url": "https://port.example/toll",
+}
 
 
 def _no_rebuild(monkeypatch, a: Assistant, scan: bool = True) -> None:
     """Fail on a rebuild from Chroma, and (``scan``) on a scan of every article record."""
     monkeypatch.setattr(a.store, "iter_chunks", lambda: (_ for _ in ()).throw(AssertionError("rebuilt from Chroma")))
     if scan:
-        monkeypatch.setattr(a.store, "list_articles", lambda: (_ for _ in ()).throw(AssertionError("scanned every record")))
+        monkeypatch.setattr(
+            a.store, "list_articles", lambda: (_ for _ in ()).throw(AssertionError("scanned every record"))
+        )
 
 
 def _ranking(a: Assistant, q: str, **kw):
@@ -156,4 +166,6 @@ def test_an_outlet_filter_finds_the_story_through_any_carrier(make_assistant):
     a.delete([x for x in a.articles() if x["source"] == "Northern Post"][0]["id"])
     assert a.search("Valmora dockers strike", 5, filters={"sources": ["Northern Post"]}) == []
     assert a.add_articles([wire[2]]).folded == 1
-    assert {h.article.id for h in a.search("Valmora dockers strike", 5, filters={"sources": ["Northern Post"]})} == {story}
+    assert {h.article.id for h in a.search("Valmora dockers strike", 5, filters={"sources": ["Northern Post"]})} == {
+        story
+    }

@@ -48,7 +48,12 @@ def test_history_in_every_shape_becomes_questions_and_pairs():
         {"role": "user", "content": "And Kuleba?"},
     ]
     assert normalise_history(gradio) == [("What did France say?", "Attal said [1]."), "And Kuleba?"]
-    assert normalise_history(["q1", ["q2", "a2"], ("q3", "a3"), ["q4"]]) == ["q1", ("q2", "a2"), ("q3", "a3"), ("q4", "")]
+    assert normalise_history(["q1", ["q2", "a2"], ("q3", "a3"), ["q4"]]) == [
+        "q1",
+        ("q2", "a2"),
+        ("q3", "a3"),
+        ("q4", ""),
+    ]
     assert normalise_history(None) == []
     with pytest.raises(BadRequest, match="history items must be"):
         normalise_history([42])

@@ -14,13 +14,18 @@ from qa.lexical import LexicalIndex
 
 pytestmark = pytest.mark.unit
 
-WORDS = ("ferry strike union harbour council bridge toll election minister budget storm flood court ruling "
-         "market shares bank rates").split()
+WORDS = (
+    "ferry strike union harbour council bridge toll election minister budget storm flood court ruling "
+    "market shares bank rates"
+).split()
 DIM = 8
 
 
 def _row(aid: str, i: int, rng: random.Random, source: str = "Port News", carriers: tuple[str, ...] = ()):
-    sents = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 10))).capitalize() + "." for _ in range(rng.randint(1, 4))]
+    sents = [
+        " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 10))).capitalize() + "."
+        for _ in range(rng.randint(1, 4))
+    ]
     spans, pos = [], 0
     for s in sents:
         spans.append(f"{pos}-{pos + len(s)}")
@@ -28,9 +33,20 @@ def _row(aid: str, i: int, rng: random.Random, source: str = "Port News", carrie
     text = " ".join(sents)
     vecs = np.random.default_rng(abs(hash((aid, i))) % 2**32).normal(size=(len(sents), DIM)).astype(np.float32)
     key = source.casefold()
-    meta = {"article_id": aid, "version": "v1", "chunk": i, "start": 0, "end": len(text), "header": f"{aid} | {source}",
-            "source": source, "source_key": key, "source_keys": [key, *carriers], "published_ts": 1000 + i,
-            "sentences": ",".join(spans), vectors.FIELD: vectors.pack(vecs)}
+    meta = {
+        "article_id": aid,
+        "version": "v1",
+        "chunk": i,
+        "start": 0,
+        "end": len(text),
+        "header": f"{aid} | {source}",
+        "source": source,
+        "source_key": key,
+        "source_keys": [key, *carriers],
+        "published_ts": 1000 + i,
+        "sentences": ",".join(spans),
+        vectors.FIELD: vectors.pack(vecs),
+    }
     return (f"{aid}:v1:{i:04d}", text, meta)
 
 

@@ -52,5 +52,5 @@ def test_any_question_gets_an_answer_or_a_clear_error(news, question):
     else:
         assert ans.refused or ans.citations
         for c in ans.citations:
-            assert news.article(c.passage.article.id)["body"][c.start:c.end] == c.quote
+            assert news.article(c.passage.article.id)["body"][c.start : c.end] == c.quote
     assert len(news.articles()) == before

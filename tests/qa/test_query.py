@@ -36,13 +36,16 @@ def test_the_longest_outlet_name_wins():
     assert info.outlets == ["the independent - sports"]
 
 
-@pytest.mark.parametrize("text, start, end", [
-    ("on October 5, 2023", date(2023, 10, 5), date(2023, 10, 5)),
-    ("on 5th of October 2023", date(2023, 10, 5), date(2023, 10, 5)),
-    ("on 2023-10-05", date(2023, 10, 5), date(2023, 10, 5)),
-    ("in Nov. 2023", date(2023, 11, 1), date(2023, 11, 30)),
-    ("in February 2024", date(2024, 2, 1), date(2024, 2, 29)),
-])
+@pytest.mark.parametrize(
+    "text, start, end",
+    [
+        ("on October 5, 2023", date(2023, 10, 5), date(2023, 10, 5)),
+        ("on 5th of October 2023", date(2023, 10, 5), date(2023, 10, 5)),
+        ("on 2023-10-05", date(2023, 10, 5), date(2023, 10, 5)),
+        ("in Nov. 2023", date(2023, 11, 1), date(2023, 11, 30)),
+        ("in February 2024", date(2024, 2, 1), date(2024, 2, 29)),
+    ],
+)
 def test_days_and_months(text, start, end):
     assert find_days(text) == [DayRange(start, end)]
 
@@ -54,7 +57,9 @@ def test_impossible_dates_and_plain_numbers_are_not_days():
 
 def test_a_day_is_not_also_read_as_its_month():
     assert find_days("on October 5, 2023 and in November 2023") == [
-        DayRange(date(2023, 10, 5), date(2023, 10, 5)), DayRange(date(2023, 11, 1), date(2023, 11, 30))]
+        DayRange(date(2023, 10, 5), date(2023, 10, 5)),
+        DayRange(date(2023, 11, 1), date(2023, 11, 30)),
+    ]
 
 
 def test_a_mention_s_clause_runs_to_the_next_mention():

@@ -16,8 +16,22 @@ ARTICLE = words(
 )
 
 
-@pytest.mark.parametrize("name", ["Ukrainians", "Ukraine", "France", "Dmytro Kuleba", "Zelensky", "Zelenskiy",
-                                  "Beyonce", "IMF", "the West", "Attal", "Gabriel Attal"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ukrainians",
+        "Ukraine",
+        "France",
+        "Dmytro Kuleba",
+        "Zelensky",
+        "Zelenskiy",
+        "Beyonce",
+        "IMF",
+        "the West",
+        "Attal",
+        "Gabriel Attal",
+    ],
+)
 def test_names_as_people_spell_them_are_found(name):
     assert mentions(ARTICLE, name)
 
@@ -27,33 +41,52 @@ def test_other_names_are_not(name):
     assert not mentions(ARTICLE, name)
 
 
-@pytest.mark.parametrize("a,b,same", [
-    ("netherlands", "dutch", True), ("uk", "british", True), ("russia", "russian", True),
-    ("mario", "maria", False), ("jones", "jonas", False), ("harlow", "harlem", False), ("2021", "2022", False),
-])
+@pytest.mark.parametrize(
+    "a,b,same",
+    [
+        ("netherlands", "dutch", True),
+        ("uk", "british", True),
+        ("russia", "russian", True),
+        ("mario", "maria", False),
+        ("jones", "jonas", False),
+        ("harlow", "harlem", False),
+        ("2021", "2022", False),
+    ],
+)
 def test_same_word(a, b, same):
     assert same_word(a, b) is same
 
 
 def test_possessives_and_accents_fold():
-    assert words("the IMF's boss and the players' union, Beyoncé") == ["the", "imf", "boss", "and", "the", "players",
-                                                                         "union", "beyonce"]
+    assert words("the IMF's boss and the players' union, Beyoncé") == [
+        "the",
+        "imf",
+        "boss",
+        "and",
+        "the",
+        "players",
+        "union",
+        "beyonce",
+    ]
 
 
-@pytest.mark.parametrize("question,kind", [
-    ("How many fans can get into the ground?", Kind.QUANTITY),
-    ("By what percentage did sales rise?", Kind.QUANTITY),
-    ("When does she start?", Kind.DATE),
-    ("since when have they been separated", Kind.DATE),
-    ("Who replaced the coach?", Kind.PERSON),
-    ("Which company makes it?", Kind.ORGANISATION),
-    ("Where did families sleep?", Kind.PLACE),
-    ("Why is the mayor angry?", Kind.REASON),
-    ("What did Stoltenberg say about Moscow?", Kind.STATEMENT),
-    ("How did ten Hag answer the question?", Kind.STATEMENT),
-    ("Did France welcome the move?", Kind.YESNO),
-    ("What do the seeds do?", Kind.OTHER),
-])
+@pytest.mark.parametrize(
+    "question,kind",
+    [
+        ("How many fans can get into the ground?", Kind.QUANTITY),
+        ("By what percentage did sales rise?", Kind.QUANTITY),
+        ("When does she start?", Kind.DATE),
+        ("since when have they been separated", Kind.DATE),
+        ("Who replaced the coach?", Kind.PERSON),
+        ("Which company makes it?", Kind.ORGANISATION),
+        ("Where did families sleep?", Kind.PLACE),
+        ("Why is the mayor angry?", Kind.REASON),
+        ("What did Stoltenberg say about Moscow?", Kind.STATEMENT),
+        ("How did ten Hag answer the question?", Kind.STATEMENT),
+        ("Did France welcome the move?", Kind.YESNO),
+        ("What do the seeds do?", Kind.OTHER),
+    ],
+)
 def test_answer_kind(question, kind):
     assert answer_kind(question) is kind
 
@@ -79,8 +112,10 @@ def test_two_outlets_make_two_parts_and_order_questions_are_seen():
 
 
 def test_a_long_question_is_split_into_its_clauses():
-    text = ("Which company, featured in several TechCrunch articles, is responsible for developing GPT-4 Turbo and "
-            "prioritizes ChatGPT as a development platform while also planning to open an app store for AI?")
+    text = (
+        "Which company, featured in several TechCrunch articles, is responsible for developing GPT-4 Turbo and "
+        "prioritizes ChatGPT as a development platform while also planning to open an app store for AI?"
+    )
     q = analyse_question(text, analyse(text, {"techcrunch": ["techcrunch"]}))
     assert len(q.parts) == 3 and all(p.outlets == ["techcrunch"] for p in q.parts)
 

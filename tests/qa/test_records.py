@@ -16,7 +16,13 @@ from qa.schema import Answer, ArticleRef, Citation, Passage, Stats
 pytestmark = pytest.mark.unit
 
 BODY = "Prices rose. The bank said prices rose. Then the bank said prices rose again."
-CARRIER = {"id": "b2", "title": "Prices up", "source": "Wire B", "url": "https://b.example/1", "published_at": "2024-01-02"}
+CARRIER = {
+    "id": "b2",
+    "title": "Prices up",
+    "source": "Wire B",
+    "url": "https://b.example/1",
+    "published_at": "2024-01-02",
+}
 
 
 def _json(d):
@@ -24,7 +30,9 @@ def _json(d):
 
 
 def _article() -> ArticleRef:
-    return ArticleRef("a1", "Prices", "Daily A", "https://a.example/p", "2024-01-01T08:00:00+00:00", "R. Writer", (CARRIER,))
+    return ArticleRef(
+        "a1", "Prices", "Daily A", "https://a.example/p", "2024-01-01T08:00:00+00:00", "R. Writer", (CARRIER,)
+    )
 
 
 def _answer() -> Answer:
@@ -50,7 +58,7 @@ def test_citation_json_is_flat_and_round_trips():
     c = _answer().citations[0]
     d = _json(c.to_dict())
     assert d["article_id"] == "a1" and d["title"] == "Prices" and "article" not in d  # the documented flat form
-    assert BODY[d["start"]:d["end"]] == d["quote"] and BODY[d["passage_start"]:d["passage_end"]] == d["passage"]
+    assert BODY[d["start"] : d["end"]] == d["quote"] and BODY[d["passage_start"] : d["passage_end"]] == d["passage"]
     back = Citation.from_dict(d)
     assert back == c and back.passage.article.also_carried_by == (CARRIER,)
 
@@ -76,18 +84,44 @@ def test_stats_round_trip():
 
 def test_chunk_meta_round_trips_through_chroma_form_and_json():
     packed = vectors.pack(np.random.default_rng(0).normal(size=(2, 8)).astype(np.float32))
-    m = ChunkMeta("a1", "v1", 3, 120, 260, "Prices", "Daily A", "daily a", ("daily a", "wire b"), 1704096000,
-                  "Prices | Daily A | 2024-01-01", "0-40,41-140", packed)
+    m = ChunkMeta(
+        "a1",
+        "v1",
+        3,
+        120,
+        260,
+        "Prices",
+        "Daily A",
+        "daily a",
+        ("daily a", "wire b"),
+        1704096000,
+        "Prices | Daily A | 2024-01-01",
+        "0-40,41-140",
+        packed,
+    )
     d = m.to_dict()
     assert all(isinstance(v, (str, int, float, bool, list)) for v in d.values())  # what Chroma metadata takes
     assert ChunkMeta.from_dict(_json(d)) == m
     assert m.sentences == ((0, 40), (41, 140)) and m.sentence_spans(140) == [(0, 40), (41, 140)]
-    assert m.without_vectors().sentence_vectors == "" and ChunkMeta.from_dict(m.without_vectors().to_dict()).sentences == m.sentences
+    assert (
+        m.without_vectors().sentence_vectors == ""
+        and ChunkMeta.from_dict(m.without_vectors().to_dict()).sentences == m.sentences
+    )
 
 
 def test_chunk_meta_reads_chunks_written_before_a_field_existed():
-    old = {"article_id": "a1", "version": "v1", "chunk": 0, "start": 0, "end": 50, "title": "T", "source": "S",
-           "source_key": "s", "published_ts": 0, "header": "T"}
+    old = {
+        "article_id": "a1",
+        "version": "v1",
+        "chunk": 0,
+        "start": 0,
+        "end": 50,
+        "title": "T",
+        "source": "S",
+        "source_key": "s",
+        "published_ts": 0,
+        "header": "T",
+    }
     m = ChunkMeta.from_dict(old)
     assert m.source_keys == () and m.sentences == () and m.sentence_vectors == ""
     assert m.sentence_spans(50) == [(0, 50)]  # no sentences stored: the whole chunk is one
@@ -103,8 +137,19 @@ def test_sentence_spans_format():
 def test_article_info_round_trip_and_dict_style_reads():
     from qa.schema import ArticleInfo, ArticleText
 
-    row = {"id": "a1", "title": "T", "source": "S", "url": "", "published_at": "2024-01-01", "author": "",
-           "category": "news", "chunks": 4, "folded_into": "", "published_ts": 1704067200, "version": "v1"}
+    row = {
+        "id": "a1",
+        "title": "T",
+        "source": "S",
+        "url": "",
+        "published_at": "2024-01-01",
+        "author": "",
+        "category": "news",
+        "chunks": 4,
+        "folded_into": "",
+        "published_ts": 1704067200,
+        "version": "v1",
+    }
     info = ArticleInfo.from_record(row)  # the store's record: its extra fields are not part of the listing
     assert ArticleInfo.from_dict(_json(info.to_dict())) == info
     assert info["title"] == info.title == "T" and info.get("chunks") == 4 and info.get("version") is None

@@ -13,7 +13,7 @@ def test_search_returns_exact_passages(news):
     ps = news.search("French government spokesman withdrawal positive sign", k=5)
     assert ps and "Gabriel Attal" in ps[0].text
     for p in ps:
-        assert news.article(p.article.id)["body"][p.start:p.end] == p.text
+        assert news.article(p.article.id)["body"][p.start : p.end] == p.text
     assert [p.score for p in ps] == sorted((p.score for p in ps), reverse=True)
 
 
@@ -33,8 +33,12 @@ def test_source_and_date_filters(news):
 
 @pytest.mark.parametrize(
     "filters, msg",
-    [({"since": "yesterday"}, "since must be a date"), ({"since": "2023-05-01", "until": "2023-01-01"}, "is after"),
-     ({"sources": "x", "colour": 1}, "unknown filter"), ({"sources": [1]}, "list of outlet names")],
+    [
+        ({"since": "yesterday"}, "since must be a date"),
+        ({"since": "2023-05-01", "until": "2023-01-01"}, "is after"),
+        ({"sources": "x", "colour": 1}, "unknown filter"),
+        ({"sources": [1]}, "list of outlet names"),
+    ],
 )
 def test_bad_filters_are_clear_errors(news, filters, msg):
     with pytest.raises(BadRequest, match=msg):
@@ -49,7 +53,9 @@ def test_bad_questions(news, q, msg):
 
 def test_question_names_outlet_and_date():
     aliases = outlet_aliases(["TechCrunch", "The Independent - Life and Style", "Fortune", "The Age"])
-    info = analyse("Did The Independent and TechCrunch agree on October 5, 2023 about the age of fortune hunters?", aliases)
+    info = analyse(
+        "Did The Independent and TechCrunch agree on October 5, 2023 about the age of fortune hunters?", aliases
+    )
     assert info.outlets == ["the independent - life and style", "techcrunch"]
     assert [d.start.isoformat() for d in info.days] == ["2023-10-05"]
     assert find_days("in November 2023")[0].end.isoformat() == "2023-11-30"

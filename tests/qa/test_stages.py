@@ -20,9 +20,19 @@ T0 = 1_700_000_000  # 2023-11-14
 
 def _row(n: int, aid: str, text: str, source: str, day: int, carriers: tuple[str, ...] = ()):
     key = source.casefold()
-    meta = {"article_id": aid, "version": "v", "chunk": 0, "start": 0, "end": len(text), "header": f"{aid} | {source}",
-            "source": source, "source_key": key, "source_keys": [key, *carriers], "published_ts": T0 + day * DAY,
-            "sentences": f"0-{len(text)}"}
+    meta = {
+        "article_id": aid,
+        "version": "v",
+        "chunk": 0,
+        "start": 0,
+        "end": len(text),
+        "header": f"{aid} | {source}",
+        "source": source,
+        "source_key": key,
+        "source_keys": [key, *carriers],
+        "published_ts": T0 + day * DAY,
+        "sentences": f"0-{len(text)}",
+    }
     return (f"{aid}:v:{n:04d}", text, meta)
 
 
@@ -71,7 +81,9 @@ def test_fuse_mixes_normalised_bm25_cosine_and_best_sentence(lex):
 
 def test_steer_boosts_named_outlets_and_order_puts_each_ones_best_first(lex):
     cfg = RetrievalConfig()
-    info = analyse("Did Port News and The Meridian both report on the ferry?", outlet_aliases(["Port News", "The Meridian"]))
+    info = analyse(
+        "Did Port News and The Meridian both report on the ferry?", outlet_aliases(["Port News", "The Meridian"])
+    )
     assert info.outlets == ["port news", "the meridian"]
     c = stages.lexical_stage(lex, "ferry", np.ones(4, dtype=bool), cfg)
     idx = np.array([0, 1, 2, 3])

@@ -19,8 +19,12 @@ from tests.helpers import start_app, stop
 USER, PASSWORD = "editor", "sécret-ü"
 ORIGIN_ALLOWED = "https://tools.example"
 LIMITS = {  # the app's limits in these tests (settings: index/settings.py)
-    "NEWSQA_MAX_REQUEST_MB": "1", "NEWSQA_MAX_BODY_KB": "64", "NEWSQA_MAX_RECORDS": "20",
-    "NEWSQA_INGEST_WAIT_CHARS": "20000", "NEWSQA_MAX_FILE_MB": "0.5", "NEWSQA_ALLOW_ORIGINS": ORIGIN_ALLOWED,
+    "NEWSQA_MAX_REQUEST_MB": "1",
+    "NEWSQA_MAX_BODY_KB": "64",
+    "NEWSQA_MAX_RECORDS": "20",
+    "NEWSQA_INGEST_WAIT_CHARS": "20000",
+    "NEWSQA_MAX_FILE_MB": "0.5",
+    "NEWSQA_ALLOW_ORIGINS": ORIGIN_ALLOWED,
     "NEWSQA_LOGIN_BACKOFF_AFTER": "1000",  # the back-off has its own app (test_login_backoff.py)
 }
 

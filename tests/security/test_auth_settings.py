@@ -27,8 +27,14 @@ def test_a_login_without_user_or_password_is_refused(tmp_path, auth):
 
 def test_the_app_refuses_to_start_with_it(tmp_path):
     env = dict(os.environ, NEWSQA_HOME=str(tmp_path), NEWSQA_AUTH="alice")
-    p = subprocess.run([sys.executable, str(ROOT / "app.py"), "--port", str(free_port())], check=False, env=env,
-                       capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "--port", str(free_port())],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 2 and "NEWSQA_AUTH must be user:password" in p.stderr
     assert not (tmp_path / "chroma").exists()  # refused before anything was opened
 
@@ -45,6 +51,10 @@ def test_non_ascii_password_over_rest(app):
     latin1 = base64.b64encode(f"{user}:{password}".encode("latin-1")).decode()  # not UTF-8: not this password
     assert httpx.get(f"{app.base}/api/health", headers={"Authorization": f"Basic {latin1}"}).status_code == 401
     assert httpx.get(f"{app.base}/api/health", auth=app.auth).status_code == 200
-    assert httpx.get(f"{app.base}/v1/models", headers={"Authorization": f"Bearer {password}x".encode()}).status_code == 401
-    assert httpx.get(f"{app.base}/v1/models", headers={"Authorization": f"Bearer {password}".encode()}).status_code == 200
+    assert (
+        httpx.get(f"{app.base}/v1/models", headers={"Authorization": f"Bearer {password}x".encode()}).status_code == 401
+    )
+    assert (
+        httpx.get(f"{app.base}/v1/models", headers={"Authorization": f"Bearer {password}".encode()}).status_code == 200
+    )
     assert app.stored() == before

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.integration
 def _cli(home, *args) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "NEWSQA_AUTH"}
     env["NEWSQA_HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args], check=False, env=env, capture_output=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "qa.cli", *args], check=False, env=env, capture_output=True, timeout=600
+    )
 
 
 def test_every_entry_goes_in_or_gets_a_reason_and_no_chunk_is_orphaned(tmp_path):

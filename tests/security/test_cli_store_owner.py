@@ -21,7 +21,9 @@ def _cli(app, *args, auth: str | None) -> subprocess.CompletedProcess:
     env["NEWSQA_HOME"] = str(app.home)
     if auth is not None:
         env["NEWSQA_AUTH"] = auth
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args], check=False, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "qa.cli", *args], check=False, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.mark.parametrize("auth", [None, "editor:secret-u", "editor:sécret-x"])

@@ -12,11 +12,19 @@ pytestmark = pytest.mark.integration
 
 def test_search_survives_chunks_deleted_behind_the_lexical_index(make_assistant):
     a = make_assistant()
-    a.add_articles([
-        {"title": "Quarry blasting schedule", "body": "Blasting at the Ostrander quarry moves to Tuesdays, the operator "
-                                                      "said, after complaints about dust in Millbeck village."},
-        {"title": "Library hours", "body": "The central library will open on Sundays from April, the council said."},
-    ])
+    a.add_articles(
+        [
+            {
+                "title": "Quarry blasting schedule",
+                "body": "Blasting at the Ostrander quarry moves to Tuesdays, the operator "
+                "said, after complaints about dust in Millbeck village.",
+            },
+            {
+                "title": "Library hours",
+                "body": "The central library will open on Sundays from April, the council said.",
+            },
+        ]
+    )
     a.warm_up()  # the lexical index now holds the quarry's chunks
     snap = a.retriever.snapshot()
     quarry_id = next(r["id"] for r in a.articles() if r["title"] == "Quarry blasting schedule")

@@ -19,8 +19,9 @@ def guarded(tmp_path_factory, embedder):
     from index import Settings
     from qa import Assistant
 
-    settings = Settings(home=tmp_path_factory.mktemp("backoff"), auth="editor:s3cret", login_backoff_after=3,
-                        login_backoff_max=2)
+    settings = Settings(
+        home=tmp_path_factory.mktemp("backoff"), auth="editor:s3cret", login_backoff_after=3, login_backoff_max=2
+    )
     a = Assistant(settings, embedder=embedder)
     a.add_articles([{"title": "Tram fares", "body": "Tram fares rise by ten cents in March, the council said."}])
     with serve_app(a, settings) as url:

@@ -13,9 +13,11 @@ from qa.web.format import answer_text, plain_text
 
 pytestmark = pytest.mark.unit
 
-EVIL = ("Officials said [click me](javascript:alert(6)) and ![x](https://evil.example/p.png) "
-        "[Log in again](https://evil.example/login) or visit www.evil.example, https://evil.example/reset [1]. "
-        "[ref]: https://evil.example <b>bold</b>")
+EVIL = (
+    "Officials said [click me](javascript:alert(6)) and ![x](https://evil.example/p.png) "
+    "[Log in again](https://evil.example/login) or visit www.evil.example, https://evil.example/reset [1]. "
+    "[ref]: https://evil.example <b>bold</b>"
+)
 
 
 def test_quoted_text_cannot_make_a_link_or_markup():

@@ -25,8 +25,11 @@ def test_cross_origin_writes_are_refused_and_change_nothing(app, origin):
         r = c.post("/v1/chat/completions", json={"model": "newsqa", "messages": [{"role": "user", "content": "hi"}]})
         assert r.status_code == 403 and "cross-origin" in r.json()["error"]["message"]  # OpenAI's shape there
     g = app.gradio()
-    r = g.post("/gradio_api/call/add_article", json={"data": ["Planted", "Planted body text.", "", "", ""]},
-               headers={"Origin": origin})
+    r = g.post(
+        "/gradio_api/call/add_article",
+        json={"data": ["Planted", "Planted body text.", "", "", ""]},
+        headers={"Origin": origin},
+    )
     assert r.status_code == 403
     assert app.stored() == before
 

@@ -16,8 +16,12 @@ pytestmark = pytest.mark.integration
 
 
 def _article(i: int, words: int = 30) -> dict:
-    return {"title": f"Harbour note {i}", "body": f"The harbour office published note {i}. " * words,
-            "url": f"https://harbour.example/notes/{i}", "source": "Harbour Times"}
+    return {
+        "title": f"Harbour note {i}",
+        "body": f"The harbour office published note {i}. " * words,
+        "url": f"https://harbour.example/notes/{i}",
+        "source": "Harbour Times",
+    }
 
 
 @pytest.mark.parametrize("how", ["declared", "chunked"])
@@ -29,8 +33,11 @@ def test_body_over_the_limit_is_refused_before_it_is_read(app, how):
         if how == "declared":
             r = c.post("/api/articles", content=body, headers={"content-type": "application/json"})
         else:  # no Content-Length: the body arrives in pieces and is cut off at the limit
-            r = c.post("/api/articles", content=iter([body[i:i + 65536] for i in range(0, len(body), 65536)]),
-                       headers={"content-type": "application/json"})
+            r = c.post(
+                "/api/articles",
+                content=iter([body[i : i + 65536] for i in range(0, len(body), 65536)]),
+                headers={"content-type": "application/json"},
+            )
     assert r.status_code == 413, r.text
     assert "over the 1 MB limit (NEWSQA_MAX_REQUEST_MB)" in r.json()["error"]
     assert app.stored() == before
@@ -56,11 +63,14 @@ def test_more_records_than_the_cap_are_refused(app):
     assert app.stored() == before
 
 
-@pytest.mark.parametrize("body, message", [
-    (b'{"title": "caf\xe9", "body": "not UTF-8"}', "JSON in UTF-8"),
-    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
-    (b"{oops", "must be a JSON article"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b'{"title": "caf\xe9", "body": "not UTF-8"}', "JSON in UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b"{oops", "must be a JSON article"),
+    ],
+)
 def test_bodies_that_are_not_json_get_the_error_shape(app, body, message):
     before = app.stored()
     with app.client() as c:
@@ -77,10 +87,16 @@ def test_typed_routes_answer_bad_json_in_the_error_shape(app, path, body):
     assert 400 <= r.status_code < 500 and set(r.json()) == {"error"}, r.text
 
 
-@pytest.mark.parametrize("field, value", [
-    ("title", "Harbour\x00news"), ("source", "Harbour\x07Times"), ("author", "Ann\x1b[31m Reporter"),
-    ("url", "https://harbour.example/a\nSet-Cookie: x=1"), ("title", "half a pair \ud800"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("title", "Harbour\x00news"),
+        ("source", "Harbour\x07Times"),
+        ("author", "Ann\x1b[31m Reporter"),
+        ("url", "https://harbour.example/a\nSet-Cookie: x=1"),
+        ("title", "half a pair \ud800"),
+    ],
+)
 def test_control_characters_in_fields_are_refused(app, field, value):
     before = app.stored()
     record = _article(900) | {field: value}
@@ -89,9 +105,11 @@ def test_control_characters_in_fields_are_refused(app, field, value):
     assert r.status_code == 422, r.text
     got = r.json()
     assert "no article could be added" in got["error"] and got["added"] == 0
-    assert field in got["failed"][0]["reason"] and ("control character" in got["failed"][0]["reason"]
-                                                    or "NUL" in got["failed"][0]["reason"]
-                                                    or "surrogate" in got["failed"][0]["reason"])
+    assert field in got["failed"][0]["reason"] and (
+        "control character" in got["failed"][0]["reason"]
+        or "NUL" in got["failed"][0]["reason"]
+        or "surrogate" in got["failed"][0]["reason"]
+    )
     assert app.stored() == before
 
 

@@ -9,11 +9,14 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("history, message", [
-    (["What did France say?"] * 51, "NEWSQA_MAX_HISTORY_TURNS"),
-    (["What did France say? " + "x" * 30_000, "And Kuleba? " + "y" * 25_000], "NEWSQA_MAX_HISTORY_CHARS"),
-    ([{"role": "user", "content": "z" * 60_000}], "NEWSQA_MAX_HISTORY_CHARS"),
-])
+@pytest.mark.parametrize(
+    "history, message",
+    [
+        (["What did France say?"] * 51, "NEWSQA_MAX_HISTORY_TURNS"),
+        (["What did France say? " + "x" * 30_000, "And Kuleba? " + "y" * 25_000], "NEWSQA_MAX_HISTORY_CHARS"),
+        ([{"role": "user", "content": "z" * 60_000}], "NEWSQA_MAX_HISTORY_CHARS"),
+    ],
+)
 def test_history_over_its_limits_is_refused(app, history, message):
     before = app.stored()
     with app.client() as c:
