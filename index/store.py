@@ -145,6 +145,30 @@ def open_client(settings: Settings):
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
+def _article_meta(
+    a: Article, chunks: int, carriers: str, source_keys: list[str], minhash: str, folded_into: str = ""
+) -> dict[str, Any]:
+    """An article record's metadata: its fields, its chunk count, its carriers (JSON) and
+    the outlets that find it, its MinHash signature; ``folded_into`` for a wire copy."""
+    return {
+        "title": a.title,
+        "source": a.source,
+        "source_key": source_key(a.source),
+        "url": a.url or "",
+        "published_at": a.published_iso,
+        "published_ts": a.published_ts,
+        "author": a.author,
+        "category": a.category,
+        "version": a.version,
+        "chunks": chunks,
+        "origin": a.origin,
+        "folded_into": folded_into,
+        "carriers": carriers,
+        "source_keys": source_keys,
+        "minhash": minhash,
+    }
+
+
 class ChromaStore:
     def __init__(self, settings: Settings, client=None):
         self.settings = settings
@@ -337,23 +361,13 @@ class ChromaStore:
             art_ids.append(a.id)
             art_docs.append(a.body)
             art_vecs.append(mean / (np.linalg.norm(mean) or 1.0))
-            meta = {
-                "title": a.title,
-                "source": a.source,
-                "source_key": source_key(a.source),
-                "url": a.url or "",
-                "published_at": a.published_iso,
-                "published_ts": a.published_ts,
-                "author": a.author,
-                "category": a.category,
-                "version": a.version,
-                "chunks": len(w.chunks),
-                "origin": a.origin,
-                "folded_into": "",
-                "carriers": json.dumps(w.carriers, ensure_ascii=False),
-                "source_keys": carrier_keys(a.source, w.carriers),
-                "minhash": w.signature,
-            }
+            meta = _article_meta(
+                a,
+                len(w.chunks),
+                json.dumps(w.carriers, ensure_ascii=False),
+                carrier_keys(a.source, w.carriers),
+                w.signature,
+            )
             meta.update({band_field(i): key for i, key in enumerate(w.bands)})
             art_metas.append(meta)
         for i in range(0, len(art_ids), MAX_BATCH):
@@ -453,25 +467,7 @@ class ChromaStore:
             ids.append(a.id)
             docs.append(a.body)
             vecs.append(np.asarray(by_id[sid][1], dtype=np.float32))
-            metas.append(
-                {
-                    "title": a.title,
-                    "source": a.source,
-                    "source_key": source_key(a.source),
-                    "url": a.url or "",
-                    "published_at": a.published_iso,
-                    "published_ts": a.published_ts,
-                    "author": a.author,
-                    "category": a.category,
-                    "version": a.version,
-                    "chunks": 0,
-                    "origin": a.origin,
-                    "folded_into": sid,
-                    "carriers": "[]",
-                    "source_keys": [source_key(a.source)],
-                    "minhash": "",
-                }
-            )
+            metas.append(_article_meta(a, 0, "[]", [source_key(a.source)], "", folded_into=sid))
         if ids:
             self.articles_col.upsert(ids=ids, documents=docs, metadatas=metas, embeddings=np.asarray(vecs))
             self.chunks.delete(where={"article_id": {"$in": ids}})  # a former story of its own, now folded

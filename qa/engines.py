@@ -79,14 +79,7 @@ def passage_node(p: Passage) -> TextNode:
 def node_passage(node: TextNode, score: float | None = None) -> Passage:
     """The inverse of ``passage_node`` (lossless for what a ``Passage`` holds)."""
     m = node.metadata
-    ref = ArticleRef(
-        m["article_id"],
-        m.get("title", ""),
-        m.get("source", ""),
-        m.get("url", ""),
-        m.get("published_at", ""),
-        m.get("author", ""),
-    )
+    ref = ArticleRef.from_dict({**m, "id": m["article_id"]})
     return Passage(node.text, float(score or 0.0), int(node.start_char_idx), int(node.end_char_idx), ref, node.node_id)
 
 

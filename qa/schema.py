@@ -141,15 +141,7 @@ class Citation:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Citation:
-        ref = ArticleRef(
-            d["article_id"],
-            d.get("title", ""),
-            d.get("source", ""),
-            d.get("url", ""),
-            d.get("published_at", ""),
-            d.get("author", ""),
-            tuple(dict(c) for c in d.get("also_carried_by") or ()),
-        )
+        ref = ArticleRef.from_dict({**d, "id": d["article_id"]})  # the article's fields sit flat in a citation
         start = int(d["passage_start"])
         end = int(d.get("passage_end", start + len(d["passage"])))
         passage = Passage(d["passage"], float(d.get("passage_score", 0.0)), start, end, ref, d.get("chunk_id", ""))
