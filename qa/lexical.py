@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,18 @@ FORMAT = 2  # of the saved folder; other formats are rebuilt
 Row = tuple[str, str, dict[str, Any]]  # chunk id, text, metadata (as Chroma holds them)
 
 
+@lru_cache(maxsize=8192)
+def _query_terms(text: str) -> tuple[str, ...]:
+    """A text's BM25 terms (stop words out, English stems). Remembered: the reader asks
+    for the same clauses and sentences many times per question, and tokenising is most
+    of the cost of a call."""
+    import bm25s
+
+    tok = bm25s.tokenize([text], stopwords=_stopwords(), stemmer=_stemmer(), return_ids=False, show_progress=False)
+    return tuple(tok[0]) if tok else ()
+
+
+@lru_cache(maxsize=1)
 def _stopwords() -> list[str]:
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
@@ -456,12 +469,7 @@ class LexicalIndex:
         return _StackedRows(self._main_vectors, n_main, self._delta_vectors)
 
     def query_terms(self, text: str) -> list[str]:
-        import bm25s
-
-        tok = bm25s.tokenize(
-            [text], stopwords=_stopwords(), stemmer=self._stem or _stemmer(), return_ids=False, show_progress=False
-        )
-        return list(tok[0]) if tok else []
+        return list(_query_terms(text))
 
     def scores(self, text: str) -> np.ndarray:
         """BM25 score of every chunk for the query (zeros when nothing matches)."""

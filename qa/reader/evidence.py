@@ -66,6 +66,7 @@ class ReaderConfig:
     min_relevance: float = 0.35
     min_part_relevance: float = 0.28  # the same for one part of a several-part question
     part_second_ratio: float = 0.95  # a part also quotes a second article scoring this close
+    part_runner_ratio: float = 0.85  # ... and a second sentence of the best article scoring this close
     # a unit of the right kind counts when its relevance reaches this share of the best's
     kind_relevance_share: float = 0.8
     min_fits: float = 0.6
@@ -148,23 +149,35 @@ def score_units(
         return any(has_term(found, t) for t in focus)
 
     has = TermCheck()
+    found: dict[int, set[str]] = {}
+
+    def matched(term_set: set[str]) -> set[str]:
+        """The question's terms a term set holds (once per set: titles and passages are
+        shared by many units)."""
+        got = found.get(id(term_set))
+        if got is None:
+            got = found[id(term_set)] = {t for t in terms if has(term_set, t)}
+        return got
+
     nothing: set[str] = set()
     previous: Unit | None = None
     for u, context in zip(units, ctx):
         before = previous.terms if previous is not None and previous.passage.chunk_id == u.passage.chunk_id else nothing
+        in_title, in_unit = matched(titles[u.article_id]), matched(u.terms)
+        in_before, in_passage = matched(before), matched(passage_terms[u.passage.chunk_id])
         got = own = detail = beyond = 0.0
         for t, w in zip(terms, weights):
-            if not has(titles[u.article_id], t):
+            if t not in in_title:
                 beyond += w
-                detail += w * has(u.terms, t)
-            if has(u.terms, t):
+                detail += w * (t in in_unit)
+            if t in in_unit:
                 got += w
                 own += w
-            elif has(titles[u.article_id], t):
+            elif t in in_title:
                 got += w
-            elif has(before, t):
+            elif t in in_before:
                 got += 0.5 * w
-            elif has(passage_terms[u.passage.chunk_id], t):
+            elif t in in_passage:
                 got += w / 3
         u.coverage = got / total
         u.own = own / total

@@ -176,6 +176,7 @@ class Answerer:
         best = ranked[0]
         if best.relevance < cfg.min_part_relevance:
             return []
+        out = [best]
         # a close second from another article: the part may be told by two sources
         second = next((u for u in ranked[1:] if u.article_id != best.article_id), None)
         if (
@@ -183,8 +184,12 @@ class Answerer:
             and second.score >= cfg.part_second_ratio * best.score
             and second.relevance >= cfg.min_part_relevance
         ):
-            return [best, second]
-        return [best]
+            out.append(second)
+        # a near tie within the best's article: which of the two answers is often a coin toss
+        runner = next((u for u in ranked[1:] if u.article_id == best.article_id), None)
+        if runner is not None and runner.score >= cfg.part_runner_ratio * best.score:
+            out.append(runner)
+        return out
 
     def _absent(self, q: Question, units: list[Unit]) -> list[str]:
         """The question's names found neither in the units nor anywhere in the corpus (a

@@ -53,10 +53,15 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The folded words of a text, possessives removed ("IMF's" -> "imf", "players'" -> "players")."""
-    out = []
-    for w in _WORD.findall(fold(text).replace("'s ", " ").replace("s' ", "s ")):
-        out.append(w.removesuffix("'s").rstrip("'"))
-    return out
+    return list(_words(text))
+
+
+@lru_cache(maxsize=16384)
+def _words(text: str) -> tuple[str, ...]:
+    # remembered: the reader reads the same sentences and titles once per question part
+    return tuple(
+        w.removesuffix("'s").rstrip("'") for w in _WORD.findall(fold(text).replace("'s ", " ").replace("s' ", "s "))
+    )
 
 
 def _stem(word: str) -> str:
@@ -65,6 +70,7 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 4 and word[-1] in "aeiouy" else word
 
 
+@lru_cache(maxsize=65536)
 def same_word(a: str, b: str) -> bool:
     """Whether two folded words may name the same thing (see the module docstring)."""
     if a == b:

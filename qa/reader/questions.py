@@ -178,7 +178,7 @@ _ALTERNATIVES = re.compile(
     r",?\s*(?:the\s+)?(?P<a>[^,?]{3,120}?)\s+or\s+(?:the\s+)?(?P<b>[^,?]{3,120}?)\s*\??\s*$", re.I
 )
 _CLAUSE_SPLIT = re.compile(
-    r",\s*(?:and\s+|while\s+|but\s+|also\s+)?|\s+(?:while|whereas|but)\s+(?:also\s+)?|"
+    r"(?<!\d),(?!\d)\s*(?:and\s+|while\s+|but\s+|also\s+)?|\s+(?:while|whereas|but)\s+(?:also\s+)?|"
     r"\s+and\s+(?:also\s+|is\s+|was\s+|has\s+|had\s+)?(?=[a-z]+(?:es|ed|ing)\b|also\b)|;\s*|"
     r"\s+as well as\s+"
 )
