@@ -168,12 +168,21 @@ _NOT_YET = re.compile(
 )
 
 
-def outcome_strength(text: str) -> float:
+_SCORELINE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b")
+
+
+def outcome_strength(text: str, question: str = "", near: Callable[[str], bool] | None = None) -> float:
     """A result reported as having happened ("beat ... 3-1", "went ahead"), not one
-    looked forward to ("will host", "hope to win", "ahead of Saturday's semi-final")."""
-    if not _RESULT.search(text):
+    looked forward to ("will host", "hope to win", "ahead of Saturday's semi-final");
+    a scoreline when the question asks for the score; weaker when no result stands in a
+    clause about the question's subject (a past season's win, another team's)."""
+    found = list(_RESULT.finditer(text))
+    if not found:
         return 0.0
-    return 0.3 if _NOT_YET.search(text) else 1.0
+    strength = 0.3 if _NOT_YET.search(text) else 1.0
+    if re.search(r"\bscore(?:line)?\b", question, re.I) and not _SCORELINE.search(text):
+        strength = min(strength, 0.3)
+    return strength if _near(text, [m.span() for m in found], near) else 0.5 * strength
 
 
 def statement_strength(text: str) -> float:
@@ -197,7 +206,7 @@ def fits(kind: Kind, text: str, q: Question, near: Callable[[str], bool] | None 
         case Kind.REASON:
             return reason_strength(text)
         case Kind.OUTCOME:
-            return outcome_strength(text)
+            return outcome_strength(text, q.text, near)
         case Kind.STATEMENT:
             return statement_strength(text)
     return 0.5

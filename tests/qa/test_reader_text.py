@@ -171,3 +171,18 @@ def test_how_it_ended_wants_a_result_not_a_preview():
     assert answer_kind("Who won the Nobel Prize in chemistry?") is Kind.PERSON
     assert outcome_strength("Goulding steered Melbourne United to a 96-84 win over the Hawks.") == 1.0
     assert outcome_strength("Harlow will try to reach the final when they host Dunmore on Saturday.") == 0.0
+
+
+def test_a_score_question_wants_a_scoreline_about_its_match():
+    from qa.reader.kinds import outcome_strength
+
+    q = "What was the final score in the Merseyside derby?"
+    assert outcome_strength("Everton beat Liverpool 2-0 in the Merseyside derby.", q) == 1.0
+    # a result, but no score: the old record is not this match's score
+    assert outcome_strength("Everton have won just one of the last 25 derbies.", q) == 0.3
+
+    def about_derby(clause: str) -> bool:
+        return "derby" in clause
+
+    # a result in a clause about something else counts for less
+    assert outcome_strength("Stones scored twice, and Villa beat Hull.", "Who won the derby?", about_derby) == 0.5
