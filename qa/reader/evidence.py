@@ -54,8 +54,8 @@ class ReaderConfig:
     # from 0.435 / 0.42 (hand-set weights) to 0.50 / 0.475
     w_coverage: float = 2.0
     w_own: float = 0.0
-    w_detail: float = 1.0
-    w_similarity: float = 1.0
+    w_detail: float = 0.5
+    w_similarity: float = 1.5
     w_fits: float = 0.1
     w_attributed: float = 0.4
     w_passage: float = 1.5
@@ -319,7 +319,22 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig) -> Verdict:
         if q.kind not in (Kind.OTHER, Kind.YESNO, Kind.STATEMENT) and u.fits < cfg.min_fits:
             continue
         chosen.append(u)
+    if q.kind is Kind.REASON and best.fits == 0.0:
+        # the best sentence tells what happened but gives no cause: the explanation
+        # usually comes next ("..., he said." / "It feels like looking backwards.")
+        after = _next_unit(best, units)
+        if after is not None and not _headline(after) and all(after.key() != c.key() for c in chosen):
+            chosen.append(after)
     return Verdict(chosen)
+
+
+def _next_unit(u: Unit, units: list[Unit]) -> Unit | None:
+    """The unit right after ``u`` in its passage, if any."""
+    for i, x in enumerate(units[:-1]):
+        if x is u:
+            nxt = units[i + 1]
+            return nxt if nxt.passage.chunk_id == u.passage.chunk_id else None
+    return None
 
 
 # kinds whose answer can be told from the text (a number, a date, a name); a reason

@@ -50,7 +50,7 @@ CAUSE = re.compile(
     r"\b(?:because|due to|owing to|as a result|in order to|so that|so as to|aimed at|in response to|fu?elled by|"
     r"caused by|led to|leading to|the reason|reason (?:is|was|why)|amid|to avoid|to prevent|to protect|to ensure|"
     r"to stop|to keep|in an effort to|blamed|citing|thanks to|given that|the result of|prompted|driven by|stems? from|"
-    r"named after|means that|which meant|which means|otherwise|threatened by|worried (?:about|that)|concerned (?:about|that)|"
+    r"named (?:after|for)|means that|which meant|which means|otherwise|threatened by|worried (?:about|that)|concerned (?:about|that)|"
     r"fears? (?:of|that)|why)\b",
     re.I,
 )
@@ -95,8 +95,19 @@ def quantity_strength(text: str, question: str, near: Callable[[str], bool] | No
     return _quantity_unit(text, qlow) * (1.0 if _near(text, [m.span() for m in found], near) else 0.6)
 
 
+# words that can follow "how much" without naming what is measured
+_NOT_A_MEASURE = frozenset(
+    "does did do is was were has have had will would can could should might must money cash more less of the it "
+    "they he she we you i this that these those longer further time".split()
+)
+
+
 def _quantity_unit(text: str, qlow: str) -> float:
     unit = None
+    measured = re.search(r"\bhow much (\w+)", qlow)
+    if measured and measured.group(1) not in _NOT_A_MEASURE:
+        # "how much water", "how much rain": an amount of a thing, not money
+        return 1.0 if re.search(rf"\b{re.escape(measured.group(1)[:4])}", fold(text)) else 0.8
     if re.search(
         r"\bhow much\b.*\b(?:cost|pay|paid|spend|spent|fine|fined|worth|raise|raised|earn|make|sell|money|"
         r"charge|price|salary|fund|offer|profit|revenue|loss|budget)|\b(?:cost|price|fine|salary|fee|profit|"

@@ -186,3 +186,34 @@ def test_a_score_question_wants_a_scoreline_about_its_match():
 
     # a result in a clause about something else counts for less
     assert outcome_strength("Stones scored twice, and Villa beat Hull.", "Who won the derby?", about_derby) == 0.5
+
+
+def test_how_much_of_a_thing_is_an_amount_not_money():
+    from qa.reader.kinds import quantity_strength
+
+    q = "How much water should the device make per day?"
+    assert quantity_strength("The device can extract 2 to 5 liters a day.", q) >= 0.8
+    assert quantity_strength("The team spent $3 million on it.", "How much did the team spend?") == 1.0
+    assert quantity_strength("The team hired 3 engineers.", "How much did the team spend?") == 0.3
+
+
+def test_a_why_question_without_a_cause_quotes_the_sentence_after():
+    from qa.query import analyse
+    from qa.reader.evidence import ReaderConfig, decide
+    from qa.reader.questions import analyse_question
+    from qa.reader.sentences import Unit
+    from qa.schema import ArticleRef, Passage
+
+    body = "Ternan did not join the lawsuit. It feels like looking backwards, he said. Other news follows here."
+    p = Passage(
+        text=body, score=1.0, article=ArticleRef(id="a", title="t", source="s"), chunk_id="a:0", start=0, end=len(body)
+    )
+    units = [Unit(p, 0, s, e, body[s:e]) for s, e in [(0, 32), (33, 72), (73, len(body))]]
+    for u, (score, relevance) in zip(units, [(3.0, 0.7), (2.0, 0.5), (1.0, 0.2)]):
+        u.score, u.relevance = score, relevance
+    text = "Why didn't Ternan join the lawsuit?"
+    q = analyse_question(text, analyse(text, {}))
+    assert q.kind is Kind.REASON
+    assert [u.start for u in decide(q, units, ReaderConfig()).answer] == [0, 33]
+    units[0].fits = 1.0  # the best sentence gives a cause itself: nothing added
+    assert [u.start for u in decide(q, units, ReaderConfig()).answer] == [0]
