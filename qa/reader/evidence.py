@@ -48,6 +48,7 @@ class ReaderConfig:
     docs/benchmarks.md for how."""
 
     passages: int = 8
+    part_passages: int = 4  # searched again for each part of a several-part question
     # weights of the ranking score, fitted by coordinate search on the development
     # questions only (bench/questions/reader_dev.jsonl and every fifth MultiHop-RAG
     # query): the share of questions (or parts) whose top unit holds the answer went

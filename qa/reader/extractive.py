@@ -162,7 +162,7 @@ class Answerer:
         sub = analyse_question(part.text, analyse(part.text, snap.aliases))
         sub.kind = q.kind if q.kind is not Kind.STATEMENT else sub.kind
         sub.names = [n for n in sub.names if n in q.names]
-        found = self.retriever.search(part.text, 4, _narrow(filters, part, q))
+        found = self.retriever.search(part.text, cfg.part_passages, _narrow(filters, part, q))
         fresh = [seen.setdefault(u.key(), u) for u in units_of(found, lex, snap.positions)]
         extra = [u for u in ev.sentences if _in_part(u, part, q)]
         cands = [copy.copy(u) for u in dict.fromkeys(fresh + extra)]
