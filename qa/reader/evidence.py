@@ -21,6 +21,7 @@ and when the articles cover the topic but not the detail, what they do say is sh
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,11 +148,12 @@ def score_units(
     names = list(q.names)
     focus = [t for t in terms if len(t) > 2]
 
-    def near(clause: str) -> bool:
-        found = set(lex.query_terms(clause))
-        return any(has_term(found, t) for t in focus)
+    match = TermMatcher(terms)
+    focus_set = set(focus)
 
-    has = TermCheck()
+    def near(clause: str) -> bool:
+        return not focus_set.isdisjoint(match(set(lex.query_terms(clause))))
+
     found: dict[int, set[str]] = {}
 
     def matched(term_set: set[str]) -> set[str]:
@@ -159,7 +161,7 @@ def score_units(
         shared by many units)."""
         got = found.get(id(term_set))
         if got is None:
-            got = found[id(term_set)] = {t for t in terms if has(term_set, t)}
+            got = found[id(term_set)] = match(term_set)
         return got
 
     nothing: set[str] = set()
@@ -228,44 +230,40 @@ def _headline(u: Unit) -> bool:
     return own_line and not _TERMINAL.search(u.text)
 
 
-def has_term(terms: set[str], t: str, prefixes: set[str] | None = None) -> bool:
+def has_term(terms: set[str], t: str) -> bool:
     """A (stemmed) term, or a longer or shorter form of it: the stemmer leaves
-    "west"/"western" and "russia"/"russian" apart. ``prefixes`` (``term_prefixes(terms)``)
-    makes the longer-form check a lookup instead of a scan."""
+    "west"/"western" and "russia"/"russian" apart."""
     if t in terms:
         return True
     if len(t) < 4:
         return False
     if any(t[:k] in terms for k in range(4, len(t))):  # a shorter form of t
         return True
-    if prefixes is not None:
-        return t in prefixes
     return any(len(u) > len(t) and u.startswith(t) for u in terms)  # a longer form of t
 
 
-def term_prefixes(terms: set[str]) -> set[str]:
-    """Every proper prefix of four or more letters of the terms."""
-    return {u[:k] for u in terms for k in range(4, len(u))}
+class TermMatcher:
+    """Which of the question's terms a set of terms holds, by ``has_term``'s rule, read
+    from the set's side: the question has ~10 terms and the scoring asks about hundreds
+    of sets, so the question's prefixes are built once and each set is scanned once."""
 
+    def __init__(self, terms: Sequence[str]) -> None:
+        self.terms = set(terms)
+        self.long = {t for t in self.terms if len(t) >= 4}
+        self.lengths = sorted({len(t) for t in self.long})
+        self.shorter: dict[str, list[str]] = {}  # a shorter form (>= 4 letters) -> the terms it shortens
+        for t in self.long:
+            for k in range(4, len(t)):
+                self.shorter.setdefault(t[:k], []).append(t)
 
-class TermCheck:
-    """has_term with each term set's prefixes built once and answers remembered: the
-    scoring asks the same sets (a title, a passage, a sentence) about the same terms many
-    times over. Valid while the sets it was asked about are alive and unchanged."""
-
-    def __init__(self) -> None:
-        self._prefixes: dict[int, set[str]] = {}
-        self._memo: dict[tuple[int, str], bool] = {}
-
-    def __call__(self, terms: set[str], t: str) -> bool:
-        key = (id(terms), t)
-        got = self._memo.get(key)
-        if got is None:
-            pre = self._prefixes.get(id(terms))
-            if pre is None:
-                pre = self._prefixes[id(terms)] = term_prefixes(terms)
-            got = self._memo[key] = has_term(terms, t, pre)
-        return got
+    def __call__(self, term_set: set[str]) -> set[str]:
+        out = self.terms & term_set
+        for u in term_set:
+            out.update(self.shorter.get(u, ()))
+            for n in self.lengths:  # u a longer form of a term
+                if len(u) > n and u[:n] in self.long:
+                    out.add(u[:n])
+        return out
 
 
 def missing_names(q: Question, units: list[Unit]) -> list[str]:

@@ -217,3 +217,13 @@ def test_a_why_question_without_a_cause_quotes_the_sentence_after():
     assert [u.start for u in decide(q, units, ReaderConfig()).answer] == [0, 33]
     units[0].fits = 1.0  # the best sentence gives a cause itself: nothing added
     assert [u.start for u in decide(q, units, ReaderConfig()).answer] == [0]
+
+
+def test_the_term_matcher_agrees_with_has_term():
+    from qa.reader.evidence import TermMatcher, has_term
+
+    terms = ["russia", "west", "withdraw", "nato"]
+    sets = [{"russian", "troop"}, {"western", "russ"}, {"withdrawn"}, {"nat", "ato"}, set()]
+    for s in sets:
+        assert TermMatcher(terms)(s) == {t for t in terms if has_term(s, t)}
+    assert TermMatcher(terms)({"russian", "western"}) == {"russia", "west"}
