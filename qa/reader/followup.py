@@ -29,8 +29,10 @@ from .questions import proper_names, speaker_of
 
 _LEAD = re.compile(r"^\s*(?:and|but|so|also|ok(?:ay)?|then|well|now)\b[\s,]*", re.I)
 _ABOUT = re.compile(r"^\s*(?:what|how)\s+about\b\s*", re.I)
-_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|himself|herself)\b", re.I)
-_GROUP_PRONOUN = re.compile(r"\b(they|them|their|theirs)\b", re.I)
+# a contraction goes with its pronoun ("she's replacing" -> "Ana Matos replacing", not
+# "Ana Matos's replacing"): "is"/"has"/"will" are nothing to search for
+_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|himself|herself)\b(?:['’](?:s|d|ll)\b)?", re.I)
+_GROUP_PRONOUN = re.compile(r"\b(they|them|their|theirs)\b(?:['’](?:re|ve|d|ll)\b)?", re.I)
 _BACKREF = re.compile(
     r"\b(?:that|this|it|its|they|them|he|she|him|her|his|their|there|then|those|these|the same)\b", re.I
 )

@@ -18,7 +18,8 @@ from .questions import NOT_NAMES, Kind, Question
 _NUM_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
-    r"dozens?|hundreds|thousands|millions?|billions?|trillions?|(?:a|one|two) (?:third|quarter)s?|"
+    r"dozens?|hundreds|thousands|millions?|billions?|trillions?|(?:a|one) (?:third|quarter)(?= of\b)|"
+    r"(?:two|three) (?:thirds|quarters)|"
     r"half (?:of|a|the)|doubled?|tripled?"
 )
 NUMBER = re.compile(

@@ -227,3 +227,23 @@ def test_the_term_matcher_agrees_with_has_term():
     for s in sets:
         assert TermMatcher(terms)(s) == {t for t in terms if has_term(s, t)}
     assert TermMatcher(terms)({"russian", "western"}) == {"russia", "west"}
+
+
+def test_a_third_candidate_is_no_number_but_a_third_of_the_votes_is():
+    from qa.reader.kinds import quantity_strength
+
+    q = "How many votes did the Greens candidate get?"
+    assert quantity_strength("A third candidate, Damian Kyle, finished a distant third.", q) == 0.0
+    assert quantity_strength("The Greens won a third of the votes.", q) == 1.0
+
+
+def test_a_pronoun_with_a_contraction_becomes_the_name():
+    from qa.reader.followup import condense
+
+    prev = (
+        "Who did the orchestra name as chief conductor?",
+        "The orchestra appointed Ana Matos, replacing Henrik Voss. [1]",
+    )
+    assert condense("How long has the man she's replacing been in charge?", [prev]).asked.startswith(
+        "How long has the man Ana Matos replacing"
+    )
