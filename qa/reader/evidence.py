@@ -310,6 +310,10 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig) -> Verdict:
     if q.kind in GATED_KINDS and best.detail == 0.0:
         # the sentence holds the story's words but none of what is asked beyond them
         return Verdict([], _not_given(q), closest=best)
+    if q.kind is not Kind.STATEMENT and _WITHHELD.search(best.text):
+        # the best sentence says the detail is not known ("police have not released the
+        # names"): that is the answer a reader needs, but it answers nothing
+        return Verdict([], "The articles say it has not been made public.", closest=best)
     chosen = [best]
     most = cfg.max_sentences if q.kind in GATED_KINDS else cfg.max_sentences_open
     for u in relevant:
@@ -337,6 +341,13 @@ def _next_unit(u: Unit, units: list[Unit]) -> Unit | None:
             return nxt if nxt.passage.chunk_id == u.passage.chunk_id else None
     return None
 
+
+_WITHHELD = re.compile(
+    r"\b(?:ha(?:ve|s) not|had not|hasn't|haven't|did not|didn't|would not|wouldn't|declined to|refused to|yet to)\s+"
+    r"(?:yet\s+)?(?:been\s+)?(?:release[ds]?|disclose[ds]?|reveal(?:ed|s)?|made public|make public|identif(?:y|ied))\b|"
+    r"\b(?:undisclosed|not (?:been )?(?:disclosed|released|made public|identified))\b",
+    re.I,
+)
 
 # kinds whose answer can be told from the text (a number, a date, a name); a reason
 # or a place is too often said without any telltale word to refuse for want of one

@@ -247,3 +247,24 @@ def test_a_pronoun_with_a_contraction_becomes_the_name():
     assert condense("How long has the man she's replacing been in charge?", [prev]).asked.startswith(
         "How long has the man Ana Matos replacing"
     )
+
+
+def test_a_sentence_saying_the_detail_is_withheld_is_a_refusal_that_shows_it():
+    from qa.query import analyse
+    from qa.reader.evidence import ReaderConfig, decide
+    from qa.reader.questions import analyse_question
+    from qa.reader.sentences import Unit
+    from qa.schema import ArticleRef, Passage
+
+    body = "Police have not released the names of the dead. Seven people died in the flood."
+    p = Passage(
+        text=body, score=1.0, article=ArticleRef(id="a", title="t", source="s"), chunk_id="a:0", start=0, end=len(body)
+    )
+    units = [Unit(p, 0, 0, 48, body[:48]), Unit(p, 0, 49, len(body), body[49:])]
+    for u, (score, relevance) in zip(units, [(3.0, 0.7), (2.0, 0.5)]):
+        u.score, u.relevance, u.fits = score, relevance, 0.5
+    text = "What are the names of the people killed in the flood?"
+    verdict = decide(analyse_question(text, analyse(text, {})), units, ReaderConfig())
+    assert verdict.answer == [] and verdict.refusal and verdict.closest is units[0]
+    units[0].text = "The dead were named as Ann Lee and Tom Hart."
+    assert decide(analyse_question(text, analyse(text, {})), units, ReaderConfig()).answer[0] is units[0]
