@@ -365,7 +365,10 @@ _NOT_GIVEN = {
 
 
 def _not_given(q: Question) -> str:
-    return f"The articles I have do not say {_NOT_GIVEN.get(q.kind, 'that')}."
+    """What is missing, in the question's own words where it says "how long", "how far"..."""
+    how = re.search(r"\bhow (?:many|much|long|far|old|often|big|large|tall|high|fast)\b", q.text, re.I)
+    what = how.group().lower() if q.kind is Kind.QUANTITY and how else _NOT_GIVEN.get(q.kind, "that")
+    return f"The articles I have do not say {what}."
 
 
 def _overlap(a: Unit, b: Unit) -> bool:

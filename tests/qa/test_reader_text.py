@@ -268,3 +268,16 @@ def test_a_sentence_saying_the_detail_is_withheld_is_a_refusal_that_shows_it():
     assert verdict.answer == [] and verdict.refusal and verdict.closest is units[0]
     units[0].text = "The dead were named as Ann Lee and Tom Hart."
     assert decide(analyse_question(text, analyse(text, {})), units, ReaderConfig()).answer[0] is units[0]
+
+
+def test_a_refusal_names_what_is_missing_in_the_questions_words():
+    from qa.query import analyse
+    from qa.reader.evidence import _not_given
+    from qa.reader.questions import analyse_question
+
+    for text, said in [
+        ("How long has Henrik Voss been in charge?", "do not say how long."),
+        ("How many votes did the Greens get?", "do not say how many."),
+        ("When does Matos start?", "do not say when."),
+    ]:
+        assert _not_given(analyse_question(text, analyse(text, {}))).endswith(said)
