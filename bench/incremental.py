@@ -310,7 +310,7 @@ def main() -> None:
         return
     from bench.scale import build
     from index import Settings
-    from tests.helpers import free_port, wait_until_up
+    from tests.helpers import start_chroma, stop
 
     work = Path(args.work)
     run = time.strftime("%H%M%S")
@@ -326,15 +326,9 @@ def main() -> None:
         r.wait()
     if args.only == "embedded":
         return
-    port = free_port()
-    server = subprocess.Popen(
-        ["chroma", "run", "--path", str(work / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    url, server = start_chroma(work / "server", timeout=120)
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=120, proc=server)
-        served = {"home": str(work / "client"), "collection": "scale", "chroma_url": f"http://127.0.0.1:{port}"}
+        served = {"home": str(work / "client"), "collection": "scale", "chroma_url": url}
         if not (work / "server.done").exists():
             t = time.perf_counter()
             build(Path(args.from_home), Settings(**served), args.copies)
@@ -342,8 +336,7 @@ def main() -> None:
             print(f"built the server store in {time.perf_counter() - t:.0f} s", flush=True)
         run_server(served, args.articles, run)
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        stop(server)
 
 
 if __name__ == "__main__":

@@ -131,17 +131,11 @@ def main() -> None:
         build(Path(args.from_home), Settings(**embedded), args.copies)
         (work / "embedded.done").write_text("ok")
         print(f"built the embedded store in {time.perf_counter() - t:.0f} s")
-    from tests.helpers import free_port, wait_until_up
+    from tests.helpers import start_chroma, stop
 
-    port = free_port()
-    server = subprocess.Popen(
-        ["chroma", "run", "--path", str(work / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    url, server = start_chroma(work / "server", timeout=120)
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=120, proc=server)
-        served = {"home": str(work / "client"), "collection": "scale", "chroma_url": f"http://127.0.0.1:{port}"}
+        served = {"home": str(work / "client"), "collection": "scale", "chroma_url": url}
         if not (work / "server.done").exists():
             t = time.perf_counter()
             build(Path(args.from_home), Settings(**served), args.copies)
@@ -164,8 +158,7 @@ def main() -> None:
                     )
                 print(f"{name:9} {start:11} {line}{extra}")
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        stop(server)
 
 
 if __name__ == "__main__":

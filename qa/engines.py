@@ -51,17 +51,6 @@ _HIDDEN = ["article_id", "url", "n"]
 
 
 # -- records <-> nodes ----------------------------------------------------------------
-def article_metadata(a: ArticleRef) -> dict[str, str]:
-    return {
-        "article_id": a.id,
-        "title": a.title,
-        "source": a.source,
-        "url": a.url,
-        "published_at": a.published_at,
-        "author": a.author,
-    }
-
-
 def passage_node(p: Passage) -> TextNode:
     """A retrieved passage as a ``TextNode``: ``text == body[start_char_idx:end_char_idx]``."""
     return TextNode(
@@ -69,7 +58,7 @@ def passage_node(p: Passage) -> TextNode:
         text=p.text,
         start_char_idx=p.start,
         end_char_idx=p.end,
-        metadata=article_metadata(p.article),
+        metadata=p.article.flat(),
         excluded_llm_metadata_keys=_HIDDEN,
         excluded_embed_metadata_keys=_HIDDEN,
         relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=p.article.id)},
@@ -91,7 +80,7 @@ def citation_node(c: Citation) -> NodeWithScore:
         text=c.quote,
         start_char_idx=c.start,
         end_char_idx=c.end,
-        metadata={"n": c.n, **article_metadata(c.passage.article)},
+        metadata={"n": c.n, **c.passage.article.flat()},
         excluded_llm_metadata_keys=_HIDDEN,
         excluded_embed_metadata_keys=_HIDDEN,
         relationships={

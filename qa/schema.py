@@ -47,6 +47,18 @@ class ArticleRef:
             also_carried_by=tuple({k: str(c.get(k, "")) for k in keep} for c in carriers if isinstance(c, dict)),
         )
 
+    def flat(self) -> dict[str, str]:
+        """The article's fields under ``article_id``, ``title``, ...: how a citation (REST)
+        and a llama-index node's metadata carry them beside their own."""
+        return {
+            "article_id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "published_at": self.published_at,
+            "author": self.author,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -122,12 +134,7 @@ class Citation:
         p, a = self.passage, self.passage.article
         return {
             "n": self.n,
-            "article_id": a.id,
-            "title": a.title,
-            "source": a.source,
-            "url": a.url,
-            "published_at": a.published_at,
-            "author": a.author,
+            **a.flat(),
             "passage": p.text,
             "quote": self.quote,
             "start": self.start,

@@ -34,6 +34,16 @@ INVENTED = DATA / "articles"
 KILLPOINT = Path(__file__).resolve().parent / "killpoint.py"
 # Debian's Chromium for the browser tests (skipped, with that reason, where it is missing)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# how the browser tests launch it: headless in a container, nothing fetched in the background
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 T = TypeVar("T")
 
@@ -125,9 +135,10 @@ def start_app(
     return base, proc
 
 
-def start_chroma(path: Path) -> tuple[str, subprocess.Popen]:
+def start_chroma(path: Path, timeout: float = 60) -> tuple[str, subprocess.Popen]:
     """A real `chroma run` server on a free loopback port, storing under ``path``;
-    returns (URL, process) once its heartbeat answers."""
+    returns (URL, process) once its heartbeat answers (within ``timeout`` seconds: a
+    large store takes longer to open)."""
     port = free_port()
     # the chromadb package's own `chroma` command, run by this interpreter (a worktree's
     # venv may borrow chromadb from another venv whose bin/ is not on PATH)
@@ -139,7 +150,7 @@ def start_chroma(path: Path) -> tuple[str, subprocess.Popen]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(f"{url}/api/v2/heartbeat", timeout=60, proc=proc)
+        wait_until_up(f"{url}/api/v2/heartbeat", timeout=timeout, proc=proc)
     except RuntimeError:
         proc.kill()
         raise

@@ -14,7 +14,7 @@ import pytest
 
 from qa.history import message_text as _text
 from qa.web.format import plain_text
-from tests.helpers import CHROMIUM, ROOT, free_port, start_app, stop, wait_for
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start_app, stop, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -200,17 +200,8 @@ def test_browser_asks_sees_citation_opens_source_and_uploads(server, tmp_path):
         .replace("Margaret Doyle", "Tom Reilly")
         .replace("Lighthouse keeper retires after 40 years", "Gull Rock keeper hands over the light")
     )
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server + "/")  # not "networkidle": the session's state keeps a heartbeat stream open
         page.locator("#question textarea").wait_for(timeout=60_000)

@@ -17,7 +17,7 @@ import pytest
 
 from index import load_paths
 from qa.web.format import quotes_in_markdown
-from tests.helpers import CORPUS, DATA, ROOT, start_app, stop
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, CORPUS, DATA, ROOT, start_app, stop
 
 pytestmark = pytest.mark.slow
 
@@ -26,17 +26,6 @@ AUTH = ",".join(f"{user}:{password}" for user, password in (ALICE, BOB, CAROL))
 ARTICLES = [DATA / "articles" / "lakeline-rail-drivers-strike.json", DATA / "articles" / "brackwater-flash-flood.json"]
 FRANCE = "What did France say about the withdrawal?"
 STRIKE = "When will the Lakeline Rail drivers strike?"
-CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +201,7 @@ def test_browser_cites_reopens_shares_exports_and_takes_feedback(app, home, bodi
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
         page = ctx.new_page()
         _login(page, app, CAROL)  # the REST tests' conversations are alice's and bob's: none listed here

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.helpers import CHROMIUM, start_app, stop, wait_for
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, start_app, stop, wait_for
 from tests.index.newsserver import NewsServer, article_html, rss
 
 pytestmark = pytest.mark.slow
@@ -169,17 +169,8 @@ def test_browser_adds_a_link_and_follows_a_feed_in_the_corpus_tab(app, public_si
     feed = public_site.add(
         "/ui.xml", rss("UI <i>Feed</i>", [{"title": "x", "guid": "u1", "description": "Short."}]), "application/rss+xml"
     )
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
         page.goto(app + "/")  # not "networkidle": the session's state keeps a heartbeat stream open
         page.get_by_role("tab", name="Corpus").wait_for(timeout=60_000)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from index import vectors
+from index.records import ChunkMeta
 from qa.lexical import LexicalIndex
 
 pytestmark = pytest.mark.unit
@@ -33,21 +34,21 @@ def _row(aid: str, i: int, rng: random.Random, source: str = "Port News", carrie
     text = " ".join(sents)
     vecs = np.random.default_rng(abs(hash((aid, i))) % 2**32).normal(size=(len(sents), DIM)).astype(np.float32)
     key = source.casefold()
-    meta = {
-        "article_id": aid,
-        "version": "v1",
-        "chunk": i,
-        "start": 0,
-        "end": len(text),
-        "header": f"{aid} | {source}",
-        "source": source,
-        "source_key": key,
-        "source_keys": [key, *carriers],
-        "published_ts": 1000 + i,
-        "sentences": ",".join(spans),
-        vectors.FIELD: vectors.pack(vecs),
-    }
-    return (f"{aid}:v1:{i:04d}", text, meta)
+    meta = ChunkMeta(
+        aid,
+        "v1",
+        i,
+        0,
+        len(text),
+        source=source,
+        source_key=key,
+        source_keys=(key, *carriers),
+        published_ts=1000 + i,
+        header=f"{aid} | {source}",
+        sentence_field=",".join(spans),
+        sentence_vectors=vectors.pack(vecs),
+    )
+    return (f"{aid}:v1:{i:04d}", text, meta.to_dict())
 
 
 def _corpus(n_articles: int, seed: int = 1, prefix: str = "a"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from index.records import ChunkMeta
 from qa.lexical import LexicalIndex
 from qa.query import analyse, outlet_aliases
 from qa.retrieval import stages
@@ -20,20 +21,20 @@ T0 = 1_700_000_000  # 2023-11-14
 
 def _row(n: int, aid: str, text: str, source: str, day: int, carriers: tuple[str, ...] = ()):
     key = source.casefold()
-    meta = {
-        "article_id": aid,
-        "version": "v",
-        "chunk": 0,
-        "start": 0,
-        "end": len(text),
-        "header": f"{aid} | {source}",
-        "source": source,
-        "source_key": key,
-        "source_keys": [key, *carriers],
-        "published_ts": T0 + day * DAY,
-        "sentences": f"0-{len(text)}",
-    }
-    return (f"{aid}:v:{n:04d}", text, meta)
+    meta = ChunkMeta(
+        aid,
+        "v",
+        0,
+        0,
+        len(text),
+        source=source,
+        source_key=key,
+        source_keys=(key, *carriers),
+        published_ts=T0 + day * DAY,
+        header=f"{aid} | {source}",
+        sentence_field=f"0-{len(text)}",
+    )
+    return (f"{aid}:v:{n:04d}", text, meta.to_dict())
 
 
 ROWS = [
