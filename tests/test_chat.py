@@ -201,7 +201,9 @@ def test_browser_cites_reopens_shares_exports_and_takes_feedback(app, home, bodi
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--headless", *CHROMIUM_ARGS]
+        )  # as before: its own --headless too
         ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
         page = ctx.new_page()
         _login(page, app, CAROL)  # the REST tests' conversations are alice's and bob's: none listed here
