@@ -78,6 +78,11 @@ class ReaderConfig:
     max_sentences_open: int = 3  # for what, how, why and yes/no questions
     keep_ratio: float = 0.85
     prefer_boost: float = 0.2
+    # a typed best unit without the question's words beyond its article's title is a near
+    # miss, unless it is this close in meaning (a paraphrase: "start" / "take up the role")
+    detail_gate: float = 0.7
+    # a follow-up's terms borrowed from the previous question weigh this share of their idf
+    borrowed: float = 0.3
 
 
 @dataclass
@@ -89,15 +94,24 @@ class Verdict:
     closest: Unit | None = None  # shown, marked as not the answer, for a near miss
 
 
-def question_terms(text: str, lex: LexicalIndex, units: list[Unit] = ()) -> tuple[list[str], list[float]]:
+def question_terms(
+    text: str, lex: LexicalIndex, units: list[Unit] = (), borrowed: float = 1.0
+) -> tuple[list[str], list[float]]:
     """The question's content terms (stemmed, frame and asking verbs left out) and their
     idf; names spelled otherwise than in the candidate units take the units' spelling
-    ("Dmytro" -> "Dmitro"), so a spelling does not count as a missing word."""
+    ("Dmytro" -> "Dmitro"), so a spelling does not count as a missing word. A follow-up's
+    terms borrowed from the previous question (in brackets after its own words) weigh
+    ``borrowed`` times their idf: they find the story, the follow-up's own words say what
+    it asks of it."""
     if units:
         text = respell(text, units)
     content = FRAME.sub(" ", _ASKS.sub(" ", text))
     terms = list(dict.fromkeys(lex.query_terms(content))) or list(dict.fromkeys(lex.query_terms(text)))
-    return terms, lex.idf(terms)
+    weights = lex.idf(terms)
+    if "? (" in text and borrowed != 1.0:
+        own = set(lex.query_terms(FRAME.sub(" ", _ASKS.sub(" ", text.split("? (", 1)[0]))))
+        weights = [w if t in own else borrowed * w for t, w in zip(terms, weights)]
+    return terms, weights
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
@@ -307,7 +321,7 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig) -> Verdict:
             return Verdict([], f"The articles do not quote {q.speaker} on this.", closest=most_relevant)
     elif best.relevance < floor:
         best = relevant[0]
-    if q.kind in GATED_KINDS and best.detail == 0.0:
+    if q.kind in GATED_KINDS and best.detail == 0.0 and best.similarity < cfg.detail_gate:
         # the sentence holds the story's words but none of what is asked beyond them
         return Verdict([], _not_given(q), closest=best)
     if q.kind is not Kind.STATEMENT and _WITHHELD.search(best.text):

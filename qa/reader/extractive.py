@@ -87,7 +87,7 @@ class Answerer:
             why = " No article matches the filters." if not filters.is_empty() else ""
             return Evidence(standalone, [], [], lex, REFUSAL + why, parsed=q)
         units = units_of(passages, lex, snap.positions)
-        terms, weights = question_terms(standalone, lex, units)
+        terms, weights = question_terms(standalone, lex, units, cfg.borrowed)
         qvec = self.retriever.embedder.embed_query(standalone)
         score_units(units, q, standalone, terms, weights, qvec, lex, cfg)
         ev = Evidence(standalone, passages, units, lex, parsed=q)

@@ -78,8 +78,14 @@ def _near(text: str, spans: list[tuple[int, int]], near: Callable[[str], bool] |
     about ("fined €2.1 million", not "turnover, which was €58 million")."""
     if near is None:
         return True
-    for m in _CLAUSE.finditer(text):
-        if any(m.start() <= a < m.end() for a, _ in spans) and near(m.group()):
+    clauses = list(_CLAUSE.finditer(text))
+    for i, m in enumerate(clauses):
+        if not any(m.start() <= a < m.end() for a, _ in spans):
+            continue
+        if near(m.group()):
+            return True
+        # a short clause ("On Oct. 20," "the 38-year-old,") leans on the one after it
+        if len(m.group().split()) <= 4 and i + 1 < len(clauses) and near(clauses[i + 1].group()):
             return True
     return False
 

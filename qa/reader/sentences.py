@@ -5,6 +5,7 @@ the article body, its terms and its vector (pooled at ingestion, see
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,10 +61,10 @@ def split_passage(p: Passage, rank: int, lex: LexicalIndex, pos: int | None) -> 
     rows = list(lex.sentence_rows(pos)) if pos is not None else []
     if len(rows) != len(spans):
         rows = []
+    pieces = _join_abbreviations(p.text, [(a, b, [rows[i]] if rows else []) for i, (a, b) in enumerate(spans)])
     merged: list[tuple[int, int, list[int]]] = []
     open_quote = False
-    for i, (a, b) in enumerate(spans):
-        row = [rows[i]] if rows else []
+    for a, b, row in pieces:
         same_paragraph = bool(merged) and "\n" not in p.text[merged[-1][1] : a]
         if same_paragraph and (open_quote or _stray(p.text[a:b])):
             merged[-1] = (merged[-1][0], b, merged[-1][2] + row)
@@ -78,6 +79,27 @@ def split_passage(p: Passage, rank: int, lex: LexicalIndex, pos: int | None) -> 
             Unit(p, rank, p.start + a, p.start + b, text, tuple(rs), set(lex.query_terms(text)), _vector(lex, rs))
         )
     return units
+
+
+# words whose abbreviation stands before a number: the sentence splitter takes their
+# full stop for a sentence's end ("On Oct." | "13: ...", "at No." | "7 in the draft")
+_ABBREVIATED = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|No|Nos|Nr|pp?|Vol|Art)\.$")
+
+
+def _join_abbreviations(text: str, pieces: list[tuple[int, int, list[int]]]) -> list[tuple[int, int, list[int]]]:
+    """Sentences cut at an abbreviation followed by a number joined again."""
+    out: list[tuple[int, int, list[int]]] = []
+    for a, b, row in pieces:
+        if (
+            out
+            and text[a:b][:1].isdigit()
+            and "\n" not in text[out[-1][1] : a]
+            and _ABBREVIATED.search(text[out[-1][0] : out[-1][1]].rstrip())
+        ):
+            out[-1] = (out[-1][0], b, out[-1][2] + row)
+        else:
+            out.append((a, b, row))
+    return out
 
 
 def _stray(text: str) -> bool:

@@ -281,3 +281,75 @@ def test_a_refusal_names_what_is_missing_in_the_questions_words():
         ("When does Matos start?", "do not say when."),
     ]:
         assert _not_given(analyse_question(text, analyse(text, {}))).endswith(said)
+
+
+def test_a_sentence_cut_at_an_abbreviated_month_or_number_is_joined_again():
+    from qa.reader.sentences import _join_abbreviations
+
+    pieces = [
+        "It came from NBC News.",
+        "On Oct.",
+        "13, he posted a tweet.",
+        "He was picked at No.",
+        "7 overall.",
+        "End.",
+    ]
+    text = " ".join(pieces)
+    starts = [text.index(x) for x in pieces]
+    cuts = [(a, a + len(x)) for a, x in zip(starts, pieces)]
+    joined = _join_abbreviations(text, [(a, b, [i]) for i, (a, b) in enumerate(cuts)])
+    assert [text[a:b] for a, b, _ in joined] == [
+        "It came from NBC News.",
+        "On Oct. 13, he posted a tweet.",
+        "He was picked at No. 7 overall.",
+        "End.",
+    ]
+    assert [rows for *_, rows in joined] == [[0], [1, 2], [3, 4], [5]]
+
+
+def test_a_date_in_a_short_lead_in_clause_belongs_to_the_clause_after_it():
+    def near(clause: str) -> bool:
+        return "demonetized" in clause
+
+    q = "When was the account demonetized?"
+    assert date_strength("On Oct. 20, YouTube said the account would be demonetized.", q, near) == 1.0
+    assert date_strength("On Oct. 20, the weather was fine, and the account was demonetized.", q, near) == 0.6
+
+
+def test_a_paraphrased_detail_is_no_near_miss_when_close_in_meaning():
+    from qa.reader.evidence import ReaderConfig, decide
+    from qa.reader.sentences import Unit
+    from qa.schema import ArticleRef, Passage
+
+    body = "Matos will take up the role in September 2025."
+    p = Passage(
+        text=body, score=1.0, article=ArticleRef(id="a", title="t", source="s"), chunk_id="a:0", start=0, end=len(body)
+    )
+    u = Unit(p, 0, 0, len(body), body)
+    u.score, u.relevance, u.fits, u.detail = 3.0, 0.7, 1.0, 0.0  # "start" is not in it
+    text = "When does Matos start?"
+    q = analyse_question(text, analyse(text, {}))
+    u.similarity = 0.8
+    assert decide(q, [u], ReaderConfig()).answer == [u]
+    u.similarity = 0.5
+    verdict = decide(q, [u], ReaderConfig())
+    assert verdict.answer == [] and verdict.closest is u
+
+
+def test_a_follow_ups_borrowed_terms_weigh_less_than_its_own():
+    from index.records import ChunkMeta
+    from qa.lexical import LexicalIndex
+    from qa.reader.evidence import question_terms
+
+    texts = ["The union wants a 7% pay rise.", "Lakeline has offered 4.5%.", "Drivers will strike on Monday."]
+    rows = [
+        (f"a{i}:v:0000", t, ChunkMeta(f"a{i}", "v", 0, 0, len(t), sentence_field=f"0-{len(t)}").to_dict())
+        for i, t in enumerate(texts)
+    ]
+    lex = LexicalIndex.build("g", rows, {f"a{i}": "x" for i in range(3)})
+    text = "What is Lakeline offering? (What pay rise does the union want from Lakeline)"
+    terms, full = question_terms(text, lex)
+    _, weights = question_terms(text, lex, borrowed=0.3)
+    by_term = dict(zip(terms, zip(full, weights)))
+    assert by_term["lakelin"] == (by_term["lakelin"][0], by_term["lakelin"][0])  # its own word
+    assert by_term["union"][1] == pytest.approx(0.3 * by_term["union"][0])  # borrowed
