@@ -448,6 +448,12 @@ class LexicalIndex:
                 mask[carried] = True
         return mask & self.alive
 
+    def chunk_before(self, article_id: str, start: int) -> int | None:
+        """The live position of the article's chunk just before the one starting at
+        ``start`` (body offsets; chunks may overlap by a sentence), if any."""
+        before = [p for p in self._by_article.get(article_id, ()) if self.metas[p].start < start]
+        return max(before, key=lambda p: self.metas[p].start, default=None)
+
     def sentence_rows(self, pos: int) -> range:
         """The sentence rows (of the sentence BM25 and ``sentence_vectors``) of chunk ``pos``."""
         offsets = self._sent_offsets

@@ -118,11 +118,17 @@ def speaker_neighbour(units: list[Unit], i: int) -> Unit | None:
         if 0 <= j < len(units) and units[j].passage.chunk_id == u.passage.chunk_id
     ]
     for j in same:
-        v = units[j]
-        if (
-            proper_names(v.text)
-            and not needs_context(v)
-            and (SPEECH.search(v.text) or QUOTE.search(v.text) or j == i - 1)
-        ):
-            return v
+        if names_speaker(units[j], j == i - 1):
+            return units[j]
     return None
+
+
+def names_speaker(v: Unit, right_before: bool) -> bool:
+    """Whether ``v`` names who speaks in a nearby quotation: it names someone, stands
+    on its own, and reports speech or quotes (any sentence right before will do:
+    "Political scientist Dr Yusuf Okafor said ..." / "Okafor is a political scientist.")."""
+    return (
+        bool(proper_names(v.text))
+        and not needs_context(v)
+        and bool(SPEECH.search(v.text) or QUOTE.search(v.text) or right_before)
+    )

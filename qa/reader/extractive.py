@@ -26,12 +26,12 @@ from ..lexical import LexicalIndex
 from ..query import analyse
 from ..retrieval import HybridRetriever
 from ..schema import REFUSAL, Answer, Citation, Filters, Passage
-from .attribution import speaker_neighbour
+from .attribution import names_speaker, needs_context, speaker_neighbour
 from .evidence import ReaderConfig, Verdict, decide, missing_names, question_terms, score_units
 from .followup import Condensed, condense
 from .names import mentions, words
 from .questions import Kind, Part, Question, analyse_question, outlet_groups, unknown_outlets
-from .sentences import Unit, units_of
+from .sentences import Unit, split_passage, units_of
 
 
 @dataclass
@@ -224,7 +224,7 @@ class Answerer:
         q = ev.parsed
         if q is not None and q.multi:
             return self._write_parts(ev, q)
-        chosen = _with_speakers(ev.chosen, ev.sentences, q)
+        chosen = _with_speakers(ev.chosen, ev.sentences, q, ev.lexical)
         first_seen: dict[str, int] = {}
         for i, u in enumerate(chosen):
             first_seen.setdefault(u.article_id, i)
@@ -294,7 +294,7 @@ def snap_name(retriever: HybridRetriever, key: str) -> str:
     return next((s for s in retriever.sources() if source_key(s) == key), key)
 
 
-def _with_speakers(chosen: list[Unit], units: list[Unit], q: Question | None) -> list[Unit]:
+def _with_speakers(chosen: list[Unit], units: list[Unit], q: Question | None, lex: LexicalIndex) -> list[Unit]:
     """A chosen quotation that does not name its speaker is quoted with the adjacent
     sentence that does, when the question is about who said what."""
     if q is None or not (q.speaker or q.kind is Kind.PERSON):
@@ -305,10 +305,30 @@ def _with_speakers(chosen: list[Unit], units: list[Unit], q: Question | None) ->
         i = index.get(u.key())
         if i is None:
             continue
-        n = speaker_neighbour(units, i)
+        n = speaker_neighbour(units, i) or _speaker_in_chunk_before(units, i, lex)
         if n is not None and all(n.key() != c.key() for c in out):
             out.append(n)
     return out
+
+
+def _speaker_in_chunk_before(units: list[Unit], i: int, lex: LexicalIndex) -> Unit | None:
+    """A quotation near the start of its passage (", he said") whose speaker is named
+    at the end of the article's previous chunk, which retrieval did not bring: that
+    sentence, read from the lexical index."""
+    u = units[i]
+    earlier = [v for v in units[max(0, i - 3) : i] if v.passage.chunk_id == u.passage.chunk_id]
+    if not needs_context(u) or len(earlier) >= 3:
+        return None
+    pos = lex.chunk_before(u.article_id, u.passage.start)
+    if pos is None:
+        return None
+    m = lex.metas[pos]
+    p = Passage(lex.texts[pos], 0.0, m.start, m.end, u.passage.article, lex.ids[pos])
+    before = [v for v in split_passage(p, u.rank, lex, pos) if v.end <= u.passage.start]
+    for k, v in enumerate(reversed(before[-(3 - len(earlier)) :])):
+        if names_speaker(v, not earlier and k == 0):
+            return v
+    return None
 
 
 def _citations(chosen: list[Unit], units: list[Unit]) -> list[Citation]:

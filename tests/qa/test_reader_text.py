@@ -353,3 +353,30 @@ def test_a_follow_ups_borrowed_terms_weigh_less_than_its_own():
     by_term = dict(zip(terms, zip(full, weights)))
     assert by_term["lakelin"] == (by_term["lakelin"][0], by_term["lakelin"][0])  # its own word
     assert by_term["union"][1] == pytest.approx(0.3 * by_term["union"][0])  # borrowed
+
+
+def test_a_quotation_opening_its_passage_is_quoted_with_the_speaker_named_in_the_chunk_before():
+    from index.records import ChunkMeta
+    from qa.lexical import LexicalIndex
+    from qa.reader.extractive import _speaker_in_chunk_before
+    from qa.reader.sentences import units_of
+    from qa.schema import ArticleRef, Passage
+
+    first = "Marlow won the election. Political scientist Dr Yusuf Okafor said it was a generational shift."
+    second = '"Marlow won the under-40s by two to one," he said. Turnout was 41%.'
+    body = f"{first} {second}"
+    chunks = [(0, len(first)), (len(first) + 1, len(body))]
+    rows = []
+    for n, (a, b) in enumerate(chunks):
+        text = body[a:b]
+        cut = text.index(". ") + 1
+        meta = ChunkMeta("a", "v", n, a, b, sentence_field=f"0-{cut},{cut + 1}-{len(text)}")
+        rows.append((f"a:v:{n:04d}", text, meta.to_dict()))
+    lex = LexicalIndex.build("g", rows, {"a": "x"})
+    a, b = chunks[1]
+    p = Passage(body[a:b], 1.0, a, b, ArticleRef(id="a", title="t", source="s"), "a:v:0001")
+    units = units_of([p], lex, lex.positions())
+    speaker = _speaker_in_chunk_before(units, 0, lex)
+    assert speaker is not None and speaker.text.startswith("Political scientist Dr Yusuf Okafor")
+    assert body[speaker.start : speaker.end] == speaker.text  # an exact span of the article
+    assert _speaker_in_chunk_before(units, 1, lex) is None  # "Turnout was 41%." names its own subject
