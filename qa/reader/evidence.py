@@ -164,6 +164,11 @@ def score_units(
 
     match = TermMatcher(terms)
     focus_set = set(focus)
+    if q.kind is Kind.OUTCOME and names:
+        # a result is about the sides the question names ("Harlow v Dunmore"), not one
+        # recalled from another season or another match of the same competition
+        named = set(match(set(lex.query_terms(" ".join(names)))))
+        focus_set = named or focus_set
 
     def near(clause: str) -> bool:
         return not focus_set.isdisjoint(match(set(lex.query_terms(clause))))

@@ -59,7 +59,10 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
             r"\bhow (?:many|much|long|far|old|big|large|tall|high|fast|often|heavy|deep|wide|severe)\b|"
             r"\bwhat (?:number|percentage|percent|share|proportion|amount|price|cost|sum|fee|salary|rate|margin|total|"
             r"score|figure|size|value|valuation|age|capacity|budget|tally|temperature|distance)\b|\bby how much\b|"
-            r"\bby what (?:percentage|margin|amount)\b",
+            r"\bby what (?:percentage|margin|amount)\b|"
+            # "what was the vote count?", "what is its share price?"
+            r"\bwhat(?:'s| is| was| were| are) (?:the |its |their |his |her )?(?:[\w'’-]+ ){0,2}?(?:count|tally|turnout|"
+            r"attendance|toll|population|total|margin|price|cost|fee|salary|budget|valuation|capacity)\b(?! of living)",
             re.I,
         ),
     ),

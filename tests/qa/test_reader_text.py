@@ -380,3 +380,47 @@ def test_a_quotation_opening_its_passage_is_quoted_with_the_speaker_named_in_the
     assert speaker is not None and speaker.text.startswith("Political scientist Dr Yusuf Okafor")
     assert body[speaker.start : speaker.end] == speaker.text  # an exact span of the article
     assert _speaker_in_chunk_before(units, 1, lex) is None  # "Turnout was 41%." names its own subject
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["What was the vote count?", "What is Veltrane's share price now?", "What was the death toll?"],
+)
+def test_what_was_the_count_or_price_wants_a_number(text):
+    assert answer_kind(text) is Kind.QUANTITY
+    assert answer_kind("What is the cost of living crisis doing to renters?") is not Kind.QUANTITY
+
+
+def _scored(body: str, question: str):
+    """The units of a one-chunk article scored against the question (no vectors)."""
+    from index.records import ChunkMeta
+    from qa.lexical import LexicalIndex
+    from qa.reader.evidence import ReaderConfig, question_terms, score_units
+    from qa.reader.sentences import units_of
+    from qa.schema import ArticleRef, Passage
+
+    spans = ",".join(f"{body.index(s)}-{body.index(s) + len(s)}" for s in body.split("|"))
+    body = body.replace("|", " ")
+    meta = ChunkMeta("a", "v", 0, 0, len(body), sentence_field=spans)
+    lex = LexicalIndex.build("g", [("a:v:0000", body, meta.to_dict())], {"a": "x"})
+    p = Passage(body, 1.0, 0, len(body), ArticleRef(id="a", title="Cup semi-final", source="s"), "a:v:0000")
+    units = units_of([p], lex, lex.positions())
+    q = analyse_question(question, analyse(question, {}))
+    terms, weights = question_terms(question, lex, units)
+    score_units(units, q, question, terms, weights, None, lex, ReaderConfig())
+    return units
+
+
+def test_a_result_counts_in_full_only_about_the_sides_the_question_names():
+    q = "Who won Harlow Athletic v Dunmore Rovers in the semi-final?"
+    old, new = (
+        _scored(
+            "Harlow Athletic host Dunmore Rovers in the semi-final.|"
+            "She showed her squad footage of the 1993 semi-final win over Kessling.",
+            q,
+        )[1],
+        _scored("Harlow Athletic host Dunmore Rovers.|Harlow Athletic beat Dunmore Rovers 2-1 in the semi-final.", q)[
+            1
+        ],
+    )
+    assert old.fits == 0.5 and new.fits == 1.0
