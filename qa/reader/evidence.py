@@ -340,7 +340,10 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig) -> Verdict:
             break
         if u is best or any(_overlap(u, c) or _near_duplicate(u, c) for c in chosen):
             continue
-        if q.kind not in (Kind.OTHER, Kind.YESNO, Kind.STATEMENT) and u.fits < cfg.min_fits:
+        # a reason is often given without a causal word: when the best sentence has none,
+        # a near-tied one need not have one either
+        loose = q.kind in (Kind.OTHER, Kind.YESNO, Kind.STATEMENT) or (q.kind is Kind.REASON and best.fits == 0.0)
+        if not loose and u.fits < cfg.min_fits:
             continue
         chosen.append(u)
     if q.kind is Kind.REASON and best.fits == 0.0:

@@ -424,3 +424,23 @@ def test_a_result_counts_in_full_only_about_the_sides_the_question_names():
         ],
     )
     assert old.fits == 0.5 and new.fits == 1.0
+
+
+def test_a_why_question_quotes_a_near_tied_sentence_without_a_causal_word_when_the_best_has_none():
+    from qa.reader.evidence import ReaderConfig, decide
+    from qa.reader.sentences import Unit
+    from qa.schema import ArticleRef, Passage
+
+    body = "Lakeline wants drivers to accept new rotas. Drivers walked out. We cannot run a seven-day railway on a five-day rota."
+    p = Passage(
+        text=body, score=1.0, article=ArticleRef(id="a", title="t", source="s"), chunk_id="a:0", start=0, end=len(body)
+    )
+    cuts = [(0, 43), (44, 62), (63, len(body))]
+    units = [Unit(p, 0, a, b, body[a:b]) for a, b in cuts]
+    for u, score in zip(units, [3.0, 1.0, 2.9]):
+        u.score, u.relevance = score, 0.6
+    text = "Why does Lakeline need drivers to accept the rota changes?"
+    q = analyse_question(text, analyse(text, {}))
+    assert [u.start for u in decide(q, units, ReaderConfig()).answer][:2] == [0, 63]
+    units[0].fits = 1.0  # the best gives a cause: a second one must give one too
+    assert [u.start for u in decide(q, units, ReaderConfig()).answer] == [0]
