@@ -227,14 +227,24 @@ def score_units(
             + cfg.w_passage * u.passage.score / top_passage
             + cfg.w_names * u.names
         )
-        if len(u.text.split()) < 5:
-            score -= cfg.fragment_penalty  # fragments ("Johnson.", captions) do not answer anything
+        if len(u.text.split()) < 5 or _CHROME.search(u.text):
+            # fragments ("Johnson.", captions) and the page's own chrome (newsletter
+            # sign-ups, privacy notices) do not answer anything
+            score -= cfg.fragment_penalty
         elif _headline(u):
             score -= cfg.headline_penalty  # a subheading or caption restates the topic rather than answering
         u.score = score
         previous = u
 
 
+# a web page's furniture that scraped article bodies keep
+_CHROME = re.compile(
+    r"skip past newsletter|newsletter promotion|privacy (?:notice|policy)|thanks? (?:you )?for signing up|"
+    r"\bsign (?:me )?up (?:for|to)\b.{0,40}\bnewsletter|e-?mail address\*|subscribe (?:to our|now)|click here|"
+    r"all rights reserved|by signing up|terms of (?:use|service)|cookie (?:policy|settings)|newsletters may contain|"
+    r"^\W*(?:photograph|photo|image|picture)(?: credit)?:|\b(?:getty|afp via getty) images\W*$",
+    re.I,
+)
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*\s*$")
 
 

@@ -253,8 +253,8 @@ class Answerer:
             first, last = articles[0].passage.article, articles[-1].passage.article
             if first.published_at[:10] != last.published_at[:10]:
                 text += (
-                    f" So the {_name(first)} article ({_day(first.published_at)}) came before the "
-                    f"{_name(last)} one ({_day(last.published_at)})."
+                    f" So {_the(_name(first))} article ({_day(first.published_at)}) came before "
+                    f"{_the(_name(last))} one ({_day(last.published_at)})."
                 )
             else:
                 text += f" Both were published on {_day(first.published_at)}."
@@ -362,3 +362,8 @@ def _day(published_at: str) -> str:
 
 def _name(article) -> str:
     return article.source or re.sub(r"\s+", " ", article.title)[:60]
+
+
+def _the(name: str) -> str:
+    """ "the TechCrunch", but "The Guardian" (not "the The Guardian")."""
+    return name if name.lower().startswith("the ") else f"the {name}"

@@ -444,3 +444,28 @@ def test_a_why_question_quotes_a_near_tied_sentence_without_a_causal_word_when_t
     assert [u.start for u in decide(q, units, ReaderConfig()).answer][:2] == [0, 63]
     units[0].fits = 1.0  # the best gives a cause: a second one must give one too
     assert [u.start for u in decide(q, units, ReaderConfig()).answer] == [0]
+
+
+def test_page_chrome_is_told_from_news():
+    from qa.reader.evidence import _CHROME
+
+    chrome = [
+        "skip past newsletter promotion Sign up to Football Daily Free daily newsletter",
+        "Educators and Parents, Sign Up for The Cheat Sheet Weekly newsletter Client key* E-mail Address* Go",
+        "For more information see our Newsletters may contain info about charities, online ads.",
+        "Photograph: Andrew Powell/Liverpool FC/Getty Images",
+        "By signing up you agree to our Terms of Use and Privacy Policy",
+    ]
+    news = [
+        "The club signed up 1,000 new members last year.",
+        "A photograph of the meeting was released by the Kremlin.",
+        "The company changed its privacy settings after the fine.",
+    ]
+    assert all(_CHROME.search(t) for t in chrome)
+    assert not any(_CHROME.search(t) for t in news)
+
+
+def test_an_outlet_named_the_something_is_not_the_the_something():
+    from qa.reader.extractive import _the
+
+    assert _the("The Guardian") == "The Guardian" and _the("TechCrunch") == "the TechCrunch"
