@@ -28,6 +28,7 @@ import numpy as np
 
 from ..lexical import LexicalIndex
 from .attribution import Speaker, attributed, contexts
+from .followup import own_words
 from .kinds import fits
 from .names import fold, mentions, same_word, words
 from .questions import FRAME, Kind, Question
@@ -108,8 +109,9 @@ def question_terms(
     content = FRAME.sub(" ", _ASKS.sub(" ", text))
     terms = list(dict.fromkeys(lex.query_terms(content))) or list(dict.fromkeys(lex.query_terms(text)))
     weights = lex.idf(terms)
-    if "? (" in text and borrowed != 1.0:
-        own = set(lex.query_terms(FRAME.sub(" ", _ASKS.sub(" ", text.split("? (", 1)[0]))))
+    asked = own_words(text)
+    if asked and borrowed != 1.0:
+        own = set(lex.query_terms(FRAME.sub(" ", _ASKS.sub(" ", asked))))
         weights = [w if t in own else borrowed * w for t, w in zip(terms, weights)]
     return terms, weights
 

@@ -89,8 +89,13 @@ def condense(question: str, history: Sequence[Turn]) -> Condensed:
     if previous is None or not is_follow_up(question):
         return Condensed(question, previous, answer)
     standalone = _merge(question, previous, answer)
-    own = standalone.split("? (", 1)[0] + "?" if "? (" in standalone else None
-    return Condensed(standalone, previous, answer, own)
+    return Condensed(standalone, previous, answer, own_words(standalone))
+
+
+def own_words(standalone: str) -> str | None:
+    """A resolved follow-up's own words, without what it borrowed from the previous
+    question (kept in brackets after them); None for a question that borrowed nothing."""
+    return standalone.split("? (", 1)[0] + "?" if "? (" in standalone else None
 
 
 def _merge(question: str, previous: str, answer: str | None) -> str:
