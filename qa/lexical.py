@@ -448,6 +448,10 @@ class LexicalIndex:
                 mask[carried] = True
         return mask & self.alive
 
+    def article_chunks(self, article_id: str) -> list[int]:
+        """The live positions of an article's chunks, in text order."""
+        return sorted(self._by_article.get(article_id, ()), key=lambda p: self.metas[p].start)
+
     def chunk_before(self, article_id: str, start: int) -> int | None:
         """The live position of the article's chunk just before the one starting at
         ``start`` (body offsets; chunks may overlap by a sentence), if any."""

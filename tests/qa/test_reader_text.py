@@ -469,3 +469,32 @@ def test_an_outlet_named_the_something_is_not_the_the_something():
     from qa.reader.extractive import _the
 
     assert _the("The Guardian") == "The Guardian" and _the("TechCrunch") == "the TechCrunch"
+
+
+def test_a_speaker_named_by_surname_is_found_by_the_whole_name():
+    from index.records import ChunkMeta
+    from qa.lexical import LexicalIndex
+    from qa.reader.extractive import _full_name, _surnames
+    from qa.reader.sentences import units_of
+    from qa.schema import ArticleRef, Passage
+
+    assert _surnames("Which Bergman says Snap hasn't done.") == ["Bergman"]
+    assert _surnames("Matthew Bergman says Snap hasn't done.") == []  # already whole
+    assert _surnames("The deal was fair, said Achebe.") == ["Achebe"]
+
+    first = "At Snap, messages vanish, says Matthew Bergman, the lead attorney."
+    second = "Snap has not acted, which Bergman says matters. It is a drug market, he said."
+    body = f"{first} {second}"
+    rows = []
+    for n, (a, b) in enumerate([(0, len(first)), (len(first) + 1, len(body))]):
+        text = body[a:b]
+        cut = text.index(". ") + 1 if ". " in text else len(text)
+        spans = f"0-{cut},{cut + 1}-{len(text)}" if cut < len(text) else f"0-{len(text)}"
+        rows.append((f"a:v:{n:04d}", text, ChunkMeta("a", "v", n, a, b, sentence_field=spans).to_dict()))
+    lex = LexicalIndex.build("g", rows, {"a": "x"})
+    a, b = len(first) + 1, len(body)
+    p = Passage(body[a:b], 1.0, a, b, ArticleRef(id="a", title="t", source="s"), "a:v:0001")
+    units = units_of([p], lex, lex.positions())
+    whole = _full_name(units[:1], lex)
+    assert whole is not None and whole.text == first and body[whole.start : whole.end] == first
+    assert _full_name([whole, *units[:1]], lex) is None  # the answer already says who
