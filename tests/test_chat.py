@@ -198,6 +198,7 @@ def _ask_in_browser(page, question, answers_before):
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium at /usr/bin/chromium (apt-get install chromium)")
 def test_browser_cites_reopens_shares_exports_and_takes_feedback(app, home, bodies, tmp_path):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -237,9 +238,17 @@ def test_browser_cites_reopens_shares_exports_and_takes_feedback(app, home, bodi
 
         # thumbs down with a reason, on the first answer
         first_answer = page.locator("#chat .message-row.bot-row, #chat [data-testid=bot]").first
-        first_answer.hover()
-        page.locator("#chat button[aria-label=Feedback]").first.click()
-        page.locator("#chat .extra-feedback-option", has_text="Wrong source").first.click()
+        reason = page.locator("#chat .extra-feedback-option", has_text="Wrong source").first
+        for _ in range(5):  # the menu opens on a click; a re-render of the chat under load can close it
+            first_answer.scroll_into_view_if_needed()
+            first_answer.hover()
+            page.locator("#chat button[aria-label=Feedback]").first.click()
+            try:
+                reason.wait_for(state="visible", timeout=5_000)
+                break
+            except PlaywrightTimeout:
+                continue
+        reason.click()
         page.get_by_text("recorded for answer 1").wait_for(timeout=30_000)
 
         # reload: the conversation is in the sidebar; reopening brings back its messages and sources
