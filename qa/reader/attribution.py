@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..lexical import LexicalIndex
+from ..schema import Passage
 from .kinds import QUOTE, SPEECH
 from .names import mentions, same_word, words
-from .questions import proper_names
-from .sentences import Unit
+from .questions import NOT_NAMES, proper_names
+from .sentences import Unit, split_passage
 
 _PRONOUN_SPEAKER = re.compile(
     r"\b(?:he|she|they|it|we|i)\s+(?:\w+\s+)?(?:said|says|told|added|continued|went on|insisted|"
@@ -132,3 +134,74 @@ def names_speaker(v: Unit, right_before: bool) -> bool:
         and not needs_context(v)
         and bool(SPEECH.search(v.text) or QUOTE.search(v.text) or right_before)
     )
+
+
+def speaker_before_passage(units: list[Unit], i: int, lex: LexicalIndex) -> Unit | None:
+    """A quotation near the start of its passage (", he said") whose speaker is named
+    at the end of the article's previous chunk, which retrieval did not bring: that
+    sentence, read from the lexical index."""
+    u = units[i]
+    earlier = [v for v in units[max(0, i - 3) : i] if v.passage.chunk_id == u.passage.chunk_id]
+    if not needs_context(u) or len(earlier) >= 3:
+        return None
+    pos = lex.chunk_before(u.article_id, u.passage.start)
+    if pos is None:
+        return None
+    before = [v for v in _chunk_units(lex, pos, u) if v.end <= u.passage.start]
+    for k, v in enumerate(reversed(before[-(3 - len(earlier)) :])):
+        if names_speaker(v, not earlier and k == 0):
+            return v
+    return None
+
+
+# a speaker named by one word: "Bergman says", "..., Ternan said", "said Okafor."
+_SURNAME_SPEAKS = re.compile(
+    rf"\b([A-Z][\w’'-]{{2,}})(?:,[^,]{{1,80}},)?\s+(?:{SPEECH.pattern})|"
+    rf"\b(?:said|says)\s+([A-Z][\w’'-]{{2,}})(?=[.,;]|$)"
+)
+
+
+def _surnames(text: str) -> list[str]:
+    """One-word names that speak in the text (not the last word of a longer name)."""
+    out = []
+    for m in _SURNAME_SPEAKS.finditer(text):
+        name, at = (m.group(1), m.start(1)) if m.group(1) else (m.group(2), m.start(2))
+        before = text[:at].rstrip().rsplit(None, 1)
+        word = before[-1] if before else ""
+        longer = word[:1].isupper() and word[-1:] not in ".,:;" and word.lower() not in NOT_NAMES
+        if name.lower() in NOT_NAMES or longer:  # "Matthew Bergman says": whole already
+            continue
+        out.append(name)
+    return out
+
+
+def _named(whole: re.Pattern[str], text: str) -> re.Match | None:
+    """The first match of a whole-name pattern whose first word is a name ("Matthew
+    Bergman", not "At Bergman")."""
+    return next((m for m in whole.finditer(text) if m.group(1).lower() not in NOT_NAMES), None)
+
+
+def full_name(chosen: list[Unit], lex: LexicalIndex) -> Unit | None:
+    """For a "who" question answered by a sentence naming its speaker by surname only
+    ("..., which Bergman says Snap hasn't done"), the article's first sentence giving the
+    whole name ("..., says Matthew Bergman, the lead attorney"), so the answer says who."""
+    quoted = " ".join(u.text for u in chosen)
+    for u in chosen:
+        for surname in _surnames(u.text):
+            whole = re.compile(rf"\b([A-Z][\w’'.-]+)(?:\s+[A-Z][\w’'.-]+)?\s+{re.escape(surname)}\b")
+            if _named(whole, quoted):
+                continue  # the answer already says who it is
+            for pos in lex.article_chunks(u.article_id):
+                found = _named(whole, lex.texts[pos])
+                if found is None:
+                    continue
+                at = lex.metas[pos].start + found.start()
+                return next((v for v in _chunk_units(lex, pos, u) if v.start <= at < v.end), None)
+    return None
+
+
+def _chunk_units(lex: LexicalIndex, pos: int, u: Unit) -> list[Unit]:
+    """The units of another chunk of ``u``'s article (one retrieval did not bring)."""
+    m = lex.metas[pos]
+    p = Passage(lex.texts[pos], 0.0, m.start, m.end, u.passage.article, lex.ids[pos])
+    return split_passage(p, u.rank, lex, pos)

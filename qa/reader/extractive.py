@@ -26,13 +26,12 @@ from ..lexical import LexicalIndex
 from ..query import analyse
 from ..retrieval import HybridRetriever
 from ..schema import REFUSAL, Answer, Citation, Filters, Passage
-from .attribution import names_speaker, needs_context, speaker_neighbour
+from .attribution import full_name, speaker_before_passage, speaker_neighbour
 from .evidence import ReaderConfig, Verdict, decide, missing_names, question_terms, score_units
 from .followup import Condensed, condense
-from .kinds import SPEECH
 from .names import mentions, words
-from .questions import NOT_NAMES, Kind, Part, Question, analyse_question, outlet_groups, unknown_outlets
-from .sentences import Unit, split_passage, units_of
+from .questions import Kind, Part, Question, analyse_question, outlet_groups, unknown_outlets
+from .sentences import Unit, units_of
 
 
 @dataclass
@@ -306,82 +305,14 @@ def _with_speakers(chosen: list[Unit], units: list[Unit], q: Question | None, le
         i = index.get(u.key())
         if i is None:
             continue
-        n = speaker_neighbour(units, i) or _speaker_in_chunk_before(units, i, lex)
+        n = speaker_neighbour(units, i) or speaker_before_passage(units, i, lex)
         if n is not None and all(n.key() != c.key() for c in out):
             out.append(n)
     if q.kind is Kind.PERSON and out:
-        full = _full_name(out, lex)
+        full = full_name(out, lex)
         if full is not None and all(full.key() != c.key() for c in out):
             out.append(full)
     return out
-
-
-# a speaker named by one word: "Bergman says", "..., Ternan said", "said Okafor."
-_SURNAME_SPEAKS = re.compile(
-    rf"\b([A-Z][\w’'-]{{2,}})(?:,[^,]{{1,80}},)?\s+(?:{SPEECH.pattern})|"
-    rf"\b(?:said|says)\s+([A-Z][\w’'-]{{2,}})(?=[.,;]|$)"
-)
-
-
-def _surnames(text: str) -> list[str]:
-    """One-word names that speak in the text (not the last word of a longer name)."""
-    out = []
-    for m in _SURNAME_SPEAKS.finditer(text):
-        name, at = (m.group(1), m.start(1)) if m.group(1) else (m.group(2), m.start(2))
-        before = text[:at].rstrip().rsplit(None, 1)
-        word = before[-1] if before else ""
-        longer = word[:1].isupper() and word[-1:] not in ".,:;" and word.lower() not in NOT_NAMES
-        if name.lower() in NOT_NAMES or longer:  # "Matthew Bergman says": whole already
-            continue
-        out.append(name)
-    return out
-
-
-def _named(whole: re.Pattern[str], text: str) -> re.Match | None:
-    """The first match of a whole-name pattern whose first word is a name ("Matthew
-    Bergman", not "At Bergman")."""
-    return next((m for m in whole.finditer(text) if m.group(1).lower() not in NOT_NAMES), None)
-
-
-def _full_name(chosen: list[Unit], lex: LexicalIndex) -> Unit | None:
-    """For a "who" question answered by a sentence naming its speaker by surname only
-    ("..., which Bergman says Snap hasn't done"), the article's first sentence giving the
-    whole name ("..., says Matthew Bergman, the lead attorney"), so the answer says who."""
-    quoted = " ".join(u.text for u in chosen)
-    for u in chosen:
-        for surname in _surnames(u.text):
-            whole = re.compile(rf"\b([A-Z][\w’'.-]+)(?:\s+[A-Z][\w’'.-]+)?\s+{re.escape(surname)}\b")
-            if _named(whole, quoted):
-                continue  # the answer already says who it is
-            for pos in lex.article_chunks(u.article_id):
-                found = _named(whole, lex.texts[pos])
-                if found is None:
-                    continue
-                meta = lex.metas[pos]
-                p = Passage(lex.texts[pos], 0.0, meta.start, meta.end, u.passage.article, lex.ids[pos])
-                at = meta.start + found.start()
-                return next((v for v in split_passage(p, u.rank, lex, pos) if v.start <= at < v.end), None)
-    return None
-
-
-def _speaker_in_chunk_before(units: list[Unit], i: int, lex: LexicalIndex) -> Unit | None:
-    """A quotation near the start of its passage (", he said") whose speaker is named
-    at the end of the article's previous chunk, which retrieval did not bring: that
-    sentence, read from the lexical index."""
-    u = units[i]
-    earlier = [v for v in units[max(0, i - 3) : i] if v.passage.chunk_id == u.passage.chunk_id]
-    if not needs_context(u) or len(earlier) >= 3:
-        return None
-    pos = lex.chunk_before(u.article_id, u.passage.start)
-    if pos is None:
-        return None
-    m = lex.metas[pos]
-    p = Passage(lex.texts[pos], 0.0, m.start, m.end, u.passage.article, lex.ids[pos])
-    before = [v for v in split_passage(p, u.rank, lex, pos) if v.end <= u.passage.start]
-    for k, v in enumerate(reversed(before[-(3 - len(earlier)) :])):
-        if names_speaker(v, not earlier and k == 0):
-            return v
-    return None
 
 
 def _citations(chosen: list[Unit], units: list[Unit]) -> list[Citation]:

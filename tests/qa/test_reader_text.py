@@ -358,7 +358,7 @@ def test_a_follow_ups_borrowed_terms_weigh_less_than_its_own():
 def test_a_quotation_opening_its_passage_is_quoted_with_the_speaker_named_in_the_chunk_before():
     from index.records import ChunkMeta
     from qa.lexical import LexicalIndex
-    from qa.reader.extractive import _speaker_in_chunk_before
+    from qa.reader.attribution import speaker_before_passage
     from qa.reader.sentences import units_of
     from qa.schema import ArticleRef, Passage
 
@@ -376,10 +376,10 @@ def test_a_quotation_opening_its_passage_is_quoted_with_the_speaker_named_in_the
     a, b = chunks[1]
     p = Passage(body[a:b], 1.0, a, b, ArticleRef(id="a", title="t", source="s"), "a:v:0001")
     units = units_of([p], lex, lex.positions())
-    speaker = _speaker_in_chunk_before(units, 0, lex)
+    speaker = speaker_before_passage(units, 0, lex)
     assert speaker is not None and speaker.text.startswith("Political scientist Dr Yusuf Okafor")
     assert body[speaker.start : speaker.end] == speaker.text  # an exact span of the article
-    assert _speaker_in_chunk_before(units, 1, lex) is None  # "Turnout was 41%." names its own subject
+    assert speaker_before_passage(units, 1, lex) is None  # "Turnout was 41%." names its own subject
 
 
 @pytest.mark.parametrize(
@@ -474,7 +474,7 @@ def test_an_outlet_named_the_something_is_not_the_the_something():
 def test_a_speaker_named_by_surname_is_found_by_the_whole_name():
     from index.records import ChunkMeta
     from qa.lexical import LexicalIndex
-    from qa.reader.extractive import _full_name, _surnames
+    from qa.reader.attribution import _surnames, full_name
     from qa.reader.sentences import units_of
     from qa.schema import ArticleRef, Passage
 
@@ -495,6 +495,6 @@ def test_a_speaker_named_by_surname_is_found_by_the_whole_name():
     a, b = len(first) + 1, len(body)
     p = Passage(body[a:b], 1.0, a, b, ArticleRef(id="a", title="t", source="s"), "a:v:0001")
     units = units_of([p], lex, lex.positions())
-    whole = _full_name(units[:1], lex)
+    whole = full_name(units[:1], lex)
     assert whole is not None and whole.text == first and body[whole.start : whole.end] == first
-    assert _full_name([whole, *units[:1]], lex) is None  # the answer already says who
+    assert full_name([whole, *units[:1]], lex) is None  # the answer already says who
