@@ -59,6 +59,59 @@ def invented_records() -> list[dict]:
     return [json.loads(p.read_text("utf-8")) for p in sorted(INVENTED.glob("*.json"))]
 
 
+# -- chunk rows and small lexical indexes (no model, no store) -----------------------------
+def chunk_row(
+    aid: str,
+    n: int,
+    text: str,
+    *,
+    start: int = 0,
+    version: str = "v",
+    spans: Sequence[tuple[int, int]] = (),
+    source: str = "",
+    carriers: tuple[str, ...] = (),
+    published_ts: int = 0,
+    sentence_vectors: str = "",
+) -> tuple[str, str, dict]:
+    """A chunk as the lexical index reads it from Chroma (id, text, metadata), its outlet
+    keys filled in as ingestion fills them; ``spans`` are its sentences (one by default)."""
+    from index.records import ChunkMeta
+
+    key = source.casefold()
+    meta = ChunkMeta(
+        aid,
+        version,
+        n,
+        start,
+        start + len(text),
+        source=source,
+        source_key=key,
+        source_keys=(key, *carriers) if source else (),
+        published_ts=published_ts,
+        header=f"{aid} | {source}" if source else "",
+        sentence_field=",".join(f"{a}-{b}" for a, b in (spans or [(0, len(text))])),
+        sentence_vectors=sentence_vectors,
+    )
+    return (f"{aid}:{version}:{n:04d}", text, meta.to_dict())
+
+
+def article_index(chunks: Sequence[Sequence[str]], title: str = "t"):
+    """A lexical index over one article ("a") whose chunks hold these sentences (sentences
+    and chunks joined by a space make its body), and a Passage for each chunk."""
+    from qa.lexical import LexicalIndex
+    from qa.schema import ArticleRef, Passage
+
+    rows, passages, start = [], [], 0
+    article = ArticleRef(id="a", title=title, source="s")
+    for n, sentences in enumerate(chunks):
+        text = " ".join(sentences)
+        offsets = [text.index(s) for s in sentences]
+        rows.append(chunk_row("a", n, text, start=start, spans=[(o, o + len(s)) for o, s in zip(offsets, sentences)]))
+        passages.append(Passage(text, 1.0, start, start + len(text), article, rows[-1][0]))
+        start += len(text) + 1
+    return LexicalIndex.build("g", rows, {"a": "x"}), passages
+
+
 # -- waiting -----------------------------------------------------------------------------
 def wait_for(
     check: Callable[[], T], timeout: float, what: str, every: float = 0.1, proc: subprocess.Popen | None = None

@@ -108,14 +108,19 @@ def question_terms(
     it asks of it."""
     if units:
         text = respell(text, units)
-    content = FRAME.sub(" ", _ASKS.sub(" ", text))
+    content = _content(text)
     terms = list(dict.fromkeys(lex.query_terms(content))) or list(dict.fromkeys(lex.query_terms(text)))
     weights = lex.idf(terms)
     asked = own_words(text)
     if asked and borrowed != 1.0:
-        own = set(lex.query_terms(FRAME.sub(" ", _ASKS.sub(" ", asked))))
+        own = set(lex.query_terms(_content(asked)))
         weights = [w if t in own else borrowed * w for t, w in zip(terms, weights)]
     return terms, weights
+
+
+def _content(text: str) -> str:
+    """The question without its frame ("what did", "how many") and asking verbs."""
+    return FRAME.sub(" ", _ASKS.sub(" ", text))
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")

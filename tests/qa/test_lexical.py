@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from index import vectors
-from index.records import ChunkMeta
 from qa.lexical import LexicalIndex
+from tests.helpers import chunk_row
 
 pytestmark = pytest.mark.unit
 
@@ -29,26 +29,21 @@ def _row(aid: str, i: int, rng: random.Random, source: str = "Port News", carrie
     ]
     spans, pos = [], 0
     for s in sents:
-        spans.append(f"{pos}-{pos + len(s)}")
+        spans.append((pos, pos + len(s)))
         pos += len(s) + 1
     text = " ".join(sents)
     vecs = np.random.default_rng(abs(hash((aid, i))) % 2**32).normal(size=(len(sents), DIM)).astype(np.float32)
-    key = source.casefold()
-    meta = ChunkMeta(
+    return chunk_row(
         aid,
-        "v1",
         i,
-        0,
-        len(text),
+        text,
+        version="v1",
+        spans=spans,
         source=source,
-        source_key=key,
-        source_keys=(key, *carriers),
+        carriers=carriers,
         published_ts=1000 + i,
-        header=f"{aid} | {source}",
-        sentence_field=",".join(spans),
         sentence_vectors=vectors.pack(vecs),
     )
-    return (f"{aid}:v1:{i:04d}", text, meta.to_dict())
 
 
 def _corpus(n_articles: int, seed: int = 1, prefix: str = "a"):

@@ -7,6 +7,7 @@ from qa.reader.followup import condense, is_follow_up
 from qa.reader.kinds import date_strength, fits, quantity_strength, reason_strength
 from qa.reader.names import mentions, same_word, words
 from qa.reader.questions import Kind, analyse_question, answer_kind, proper_names, speaker_of
+from tests.helpers import article_index
 
 pytestmark = pytest.mark.unit
 
@@ -202,12 +203,9 @@ def test_a_why_question_without_a_cause_quotes_the_sentence_after():
     from qa.reader.evidence import ReaderConfig, decide
     from qa.reader.questions import analyse_question
     from qa.reader.sentences import Unit
-    from qa.schema import ArticleRef, Passage
 
     body = "Ternan did not join the lawsuit. It feels like looking backwards, he said. Other news follows here."
-    p = Passage(
-        text=body, score=1.0, article=ArticleRef(id="a", title="t", source="s"), chunk_id="a:0", start=0, end=len(body)
-    )
+    (p,) = article_index([[body]])[1]
     units = [Unit(p, 0, s, e, body[s:e]) for s, e in [(0, 32), (33, 72), (73, len(body))]]
     for u, (score, relevance) in zip(units, [(3.0, 0.7), (2.0, 0.5), (1.0, 0.2)]):
         u.score, u.relevance = score, relevance
@@ -254,12 +252,9 @@ def test_a_sentence_saying_the_detail_is_withheld_is_a_refusal_that_shows_it():
     from qa.reader.evidence import ReaderConfig, decide
     from qa.reader.questions import analyse_question
     from qa.reader.sentences import Unit
-    from qa.schema import ArticleRef, Passage
 
     body = "Police have not released the names of the dead. Seven people died in the flood."
-    p = Passage(
-        text=body, score=1.0, article=ArticleRef(id="a", title="t", source="s"), chunk_id="a:0", start=0, end=len(body)
-    )
+    (p,) = article_index([[body]])[1]
     units = [Unit(p, 0, 0, 48, body[:48]), Unit(p, 0, 49, len(body), body[49:])]
     for u, (score, relevance) in zip(units, [(3.0, 0.7), (2.0, 0.5)]):
         u.score, u.relevance, u.fits = score, relevance, 0.5
@@ -319,12 +314,9 @@ def test_a_date_in_a_short_lead_in_clause_belongs_to_the_clause_after_it():
 def test_a_paraphrased_detail_is_no_near_miss_when_close_in_meaning():
     from qa.reader.evidence import ReaderConfig, decide
     from qa.reader.sentences import Unit
-    from qa.schema import ArticleRef, Passage
 
     body = "Matos will take up the role in September 2025."
-    p = Passage(
-        text=body, score=1.0, article=ArticleRef(id="a", title="t", source="s"), chunk_id="a:0", start=0, end=len(body)
-    )
+    (p,) = article_index([[body]])[1]
     u = Unit(p, 0, 0, len(body), body)
     u.score, u.relevance, u.fits, u.detail = 3.0, 0.7, 1.0, 0.0  # "start" is not in it
     text = "When does Matos start?"
@@ -337,16 +329,11 @@ def test_a_paraphrased_detail_is_no_near_miss_when_close_in_meaning():
 
 
 def test_a_follow_ups_borrowed_terms_weigh_less_than_its_own():
-    from index.records import ChunkMeta
-    from qa.lexical import LexicalIndex
     from qa.reader.evidence import question_terms
 
-    texts = ["The union wants a 7% pay rise.", "Lakeline has offered 4.5%.", "Drivers will strike on Monday."]
-    rows = [
-        (f"a{i}:v:0000", t, ChunkMeta(f"a{i}", "v", 0, 0, len(t), sentence_field=f"0-{len(t)}").to_dict())
-        for i, t in enumerate(texts)
-    ]
-    lex = LexicalIndex.build("g", rows, {f"a{i}": "x" for i in range(3)})
+    lex, _ = article_index(
+        [["The union wants a 7% pay rise."], ["Lakeline has offered 4.5%."], ["Drivers will strike on Monday."]]
+    )
     text = "What is Lakeline offering? (What pay rise does the union want from Lakeline)"
     terms, full = question_terms(text, lex)
     _, weights = question_terms(text, lex, borrowed=0.3)
@@ -356,26 +343,17 @@ def test_a_follow_ups_borrowed_terms_weigh_less_than_its_own():
 
 
 def test_a_quotation_opening_its_passage_is_quoted_with_the_speaker_named_in_the_chunk_before():
-    from index.records import ChunkMeta
-    from qa.lexical import LexicalIndex
     from qa.reader.attribution import speaker_before_passage
     from qa.reader.sentences import units_of
-    from qa.schema import ArticleRef, Passage
 
-    first = "Marlow won the election. Political scientist Dr Yusuf Okafor said it was a generational shift."
-    second = '"Marlow won the under-40s by two to one," he said. Turnout was 41%.'
-    body = f"{first} {second}"
-    chunks = [(0, len(first)), (len(first) + 1, len(body))]
-    rows = []
-    for n, (a, b) in enumerate(chunks):
-        text = body[a:b]
-        cut = text.index(". ") + 1
-        meta = ChunkMeta("a", "v", n, a, b, sentence_field=f"0-{cut},{cut + 1}-{len(text)}")
-        rows.append((f"a:v:{n:04d}", text, meta.to_dict()))
-    lex = LexicalIndex.build("g", rows, {"a": "x"})
-    a, b = chunks[1]
-    p = Passage(body[a:b], 1.0, a, b, ArticleRef(id="a", title="t", source="s"), "a:v:0001")
-    units = units_of([p], lex, lex.positions())
+    lex, passages = article_index(
+        [
+            ["Marlow won the election.", "Political scientist Dr Yusuf Okafor said it was a generational shift."],
+            ['"Marlow won the under-40s by two to one," he said.', "Turnout was 41%."],
+        ]
+    )
+    body = " ".join(p.text for p in passages)
+    units = units_of(passages[1:], lex, lex.positions())
     speaker = speaker_before_passage(units, 0, lex)
     assert speaker is not None and speaker.text.startswith("Political scientist Dr Yusuf Okafor")
     assert body[speaker.start : speaker.end] == speaker.text  # an exact span of the article
@@ -393,18 +371,11 @@ def test_what_was_the_count_or_price_wants_a_number(text):
 
 def _scored(body: str, question: str):
     """The units of a one-chunk article scored against the question (no vectors)."""
-    from index.records import ChunkMeta
-    from qa.lexical import LexicalIndex
     from qa.reader.evidence import ReaderConfig, question_terms, score_units
     from qa.reader.sentences import units_of
-    from qa.schema import ArticleRef, Passage
 
-    spans = ",".join(f"{body.index(s)}-{body.index(s) + len(s)}" for s in body.split("|"))
-    body = body.replace("|", " ")
-    meta = ChunkMeta("a", "v", 0, 0, len(body), sentence_field=spans)
-    lex = LexicalIndex.build("g", [("a:v:0000", body, meta.to_dict())], {"a": "x"})
-    p = Passage(body, 1.0, 0, len(body), ArticleRef(id="a", title="Cup semi-final", source="s"), "a:v:0000")
-    units = units_of([p], lex, lex.positions())
+    lex, passages = article_index([body.split("|")], title="Cup semi-final")
+    units = units_of(passages, lex, lex.positions())
     q = analyse_question(question, analyse(question, {}))
     terms, weights = question_terms(question, lex, units)
     score_units(units, q, question, terms, weights, None, lex, ReaderConfig())
@@ -429,12 +400,9 @@ def test_a_result_counts_in_full_only_about_the_sides_the_question_names():
 def test_a_why_question_quotes_a_near_tied_sentence_without_a_causal_word_when_the_best_has_none():
     from qa.reader.evidence import ReaderConfig, decide
     from qa.reader.sentences import Unit
-    from qa.schema import ArticleRef, Passage
 
     body = "Lakeline wants drivers to accept new rotas. Drivers walked out. We cannot run a seven-day railway on a five-day rota."
-    p = Passage(
-        text=body, score=1.0, article=ArticleRef(id="a", title="t", source="s"), chunk_id="a:0", start=0, end=len(body)
-    )
+    (p,) = article_index([[body]])[1]
     cuts = [(0, 43), (44, 62), (63, len(body))]
     units = [Unit(p, 0, a, b, body[a:b]) for a, b in cuts]
     for u, score in zip(units, [3.0, 1.0, 2.9]):
@@ -472,29 +440,19 @@ def test_an_outlet_named_the_something_is_not_the_the_something():
 
 
 def test_a_speaker_named_by_surname_is_found_by_the_whole_name():
-    from index.records import ChunkMeta
-    from qa.lexical import LexicalIndex
     from qa.reader.attribution import _surnames, full_name
     from qa.reader.sentences import units_of
-    from qa.schema import ArticleRef, Passage
 
     assert _surnames("Which Bergman says Snap hasn't done.") == ["Bergman"]
     assert _surnames("Matthew Bergman says Snap hasn't done.") == []  # already whole
     assert _surnames("The deal was fair, said Achebe.") == ["Achebe"]
 
     first = "At Snap, messages vanish, says Matthew Bergman, the lead attorney."
-    second = "Snap has not acted, which Bergman says matters. It is a drug market, he said."
-    body = f"{first} {second}"
-    rows = []
-    for n, (a, b) in enumerate([(0, len(first)), (len(first) + 1, len(body))]):
-        text = body[a:b]
-        cut = text.index(". ") + 1 if ". " in text else len(text)
-        spans = f"0-{cut},{cut + 1}-{len(text)}" if cut < len(text) else f"0-{len(text)}"
-        rows.append((f"a:v:{n:04d}", text, ChunkMeta("a", "v", n, a, b, sentence_field=spans).to_dict()))
-    lex = LexicalIndex.build("g", rows, {"a": "x"})
-    a, b = len(first) + 1, len(body)
-    p = Passage(body[a:b], 1.0, a, b, ArticleRef(id="a", title="t", source="s"), "a:v:0001")
-    units = units_of([p], lex, lex.positions())
+    lex, passages = article_index(
+        [[first], ["Snap has not acted, which Bergman says matters.", "It is a drug market, he said."]]
+    )
+    body = " ".join(p.text for p in passages)
+    units = units_of(passages[1:], lex, lex.positions())
     whole = full_name(units[:1], lex)
     assert whole is not None and whole.text == first and body[whole.start : whole.end] == first
     assert full_name([whole, *units[:1]], lex) is None  # the answer already says who

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.records import ChunkMeta
 from qa.lexical import LexicalIndex
 from qa.query import analyse, outlet_aliases
 from qa.retrieval import stages
 from qa.retrieval.config import RetrievalConfig
 from qa.schema import Filters
+from tests.helpers import chunk_row
 
 pytestmark = pytest.mark.unit
 
@@ -20,21 +20,7 @@ T0 = 1_700_000_000  # 2023-11-14
 
 
 def _row(n: int, aid: str, text: str, source: str, day: int, carriers: tuple[str, ...] = ()):
-    key = source.casefold()
-    meta = ChunkMeta(
-        aid,
-        "v",
-        0,
-        0,
-        len(text),
-        source=source,
-        source_key=key,
-        source_keys=(key, *carriers),
-        published_ts=T0 + day * DAY,
-        header=f"{aid} | {source}",
-        sentence_field=f"0-{len(text)}",
-    )
-    return (f"{aid}:v:{n:04d}", text, meta.to_dict())
+    return chunk_row(aid, n, text, source=source, carriers=carriers, published_ts=T0 + day * DAY)
 
 
 ROWS = [
