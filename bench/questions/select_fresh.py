@@ -1,9 +1,13 @@
-"""Pick the 20 MultiHop-RAG articles of reader_fresh.jsonl: the same filters as
-select_multihop.py, a different shuffle (random.Random(2027)), none of its picks, at most
-two per outlet, quotas sports 5, technology 5, entertainment 4, business 4, science 1,
-health 1.
+"""Pick the MultiHop-RAG articles of the fresh question sets, with the same filters as
+select_multihop.py, another shuffle and none of the earlier sets' picks:
 
-Usage: python3 bench/questions/select_fresh.py [corpus.json]
+- reader_fresh.jsonl: 20 articles, random.Random(2027), at most two per outlet, quotas
+  sports 5, technology 5, entertainment 4, business 4, science 1, health 1;
+- reader_fresh2.jsonl: 30 articles, random.Random(2028), none of the above, at most two
+  per outlet, quotas sports 7, technology 7, entertainment 6, business 6, science 2,
+  health 2.
+
+Usage: python3 bench/questions/select_fresh.py [corpus.json] [--second]
 """
 
 import json
@@ -15,12 +19,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import select_multihop as sm
 
 QUOTA = {"sports": 5, "technology": 5, "entertainment": 4, "business": 4, "science": 1, "health": 1}
+QUOTA2 = {"sports": 7, "technology": 7, "entertainment": 6, "business": 6, "science": 2, "health": 2}
 
 
-def pick(corpus: list[dict]) -> list[int]:
-    used = {corpus[i]["url"] for i in sm.pick(corpus)}
+def _walk(corpus: list[dict], seed: int, quota: dict, used: set) -> list[int]:
     order = list(range(len(corpus)))
-    random.Random(2027).shuffle(order)
+    random.Random(seed).shuffle(order)
     taken, per_cat, per_src = [], {}, {}
     for i in order:
         a = corpus[i]
@@ -32,7 +36,7 @@ def pick(corpus: list[dict]) -> list[int]:
         ):
             continue
         cat, src = a["category"], a["source"]
-        if per_cat.get(cat, 0) >= QUOTA.get(cat, 0) or per_src.get(src, 0) >= 2:
+        if per_cat.get(cat, 0) >= quota.get(cat, 0) or per_src.get(src, 0) >= 2:
             continue
         per_cat[cat] = per_cat.get(cat, 0) + 1
         per_src[src] = per_src.get(src, 0) + 1
@@ -40,8 +44,21 @@ def pick(corpus: list[dict]) -> list[int]:
     return taken
 
 
+def pick(corpus: list[dict]) -> list[int]:
+    """The 20 articles of reader_fresh.jsonl."""
+    return _walk(corpus, 2027, QUOTA, {corpus[i]["url"] for i in sm.pick(corpus)})
+
+
+def pick_second(corpus: list[dict]) -> list[int]:
+    """The 30 articles of reader_fresh2.jsonl: none of reader_{dev,test} or reader_fresh."""
+    used = {corpus[i]["url"] for i in sm.pick(corpus) + pick(corpus)}
+    return _walk(corpus, 2028, QUOTA2, used)
+
+
 if __name__ == "__main__":
-    corpus = json.load(open(sys.argv[1] if len(sys.argv) > 1 else sm.CORPUS))
-    for n, i in enumerate(pick(corpus), 1):
+    args = [a for a in sys.argv[1:] if a != "--second"]
+    corpus = json.load(open(args[0] if args else "/work/shared/data/multihop-rag/corpus.json"))
+    chosen = pick_second(corpus) if "--second" in sys.argv else pick(corpus)
+    for n, i in enumerate(chosen, 1):
         a = corpus[i]
         print(n, a["source"], a["published_at"][:10], a["category"], a["title"][:70], a["url"])

@@ -23,6 +23,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+
+import gender_guesser.detector
 
 from .names import words
 from .questions import proper_names, speaker_of
@@ -41,6 +44,13 @@ _QUESTION_WORD = re.compile(
     r"had|can|could|will|would|should)\b",
     re.I,
 )
+
+# "Emily Hand's dad" is a he, whatever Emily is
+_KIN = {
+    "m": "father|dad|husband|brother|son|boyfriend|uncle|grandfather|nephew",
+    "f": "mother|mom|mum|wife|sister|daughter|girlfriend|aunt|grandmother|niece",
+}
+_KIN_OF = re.compile(r"((?:[A-Z][\w.\-’']*\s+)*[A-Z][\w.\-]*)['’]s\s+(" + "|".join(_KIN.values()) + r")\b")
 
 Turn = str | tuple[str, str] | list[str]
 
@@ -129,13 +139,17 @@ def _resolve_pronouns(q: str, prev: str, answer: str | None) -> str:
     previous question named (else the answer's)."""
     asked = proper_names(prev)
     answered = _answer_names(answer, prev) if answer else []
-    if _PERSON_PRONOUN.search(q):
+    person = _PERSON_PRONOUN.search(q)
+    if person:
         pattern = _PERSON_PRONOUN
+        who = speaker_of(prev)
         if re.match(r"\s*(?:who|whom|which \w+)\b", prev, re.I) and answered:
-            referent = answered[0]
+            candidates = [*answered, *([who] if who else []), *asked]
         else:
-            who = speaker_of(prev)
-            referent = who if who else (asked[0] if asked else (answered[0] if answered else None))
+            candidates = [*([who] if who else []), *asked, *answered]
+        candidates = [*_kin_phrases(prev, candidates), *candidates]
+        wanted = "m" if person.group(1).lower() in ("he", "him", "his", "himself") else "f"
+        referent = next((c for c in candidates if _gender(c) in (wanted, None)), None)
     elif _GROUP_PRONOUN.search(q):
         pattern = _GROUP_PRONOUN
         referent = asked[0] if asked else (answered[0] if answered else None)
@@ -150,6 +164,27 @@ def _resolve_pronouns(q: str, prev: str, answer: str | None) -> str:
         return f"{referent}'s" if possessive else referent
 
     return pattern.sub(repl, q, count=1)
+
+
+def _kin_phrases(prev: str, names: list[str]) -> list[str]:
+    """ "Emily Hand's dad" for a name of ``names`` followed by a kinship word in ``prev``:
+    who a pronoun may mean when the name itself does not fit it."""
+    return [m.group(0) for m in _KIN_OF.finditer(prev) if m.group(1) in names]
+
+
+@cache
+def _detector() -> gender_guesser.detector.Detector:
+    return gender_guesser.detector.Detector(case_sensitive=False)
+
+
+def _gender(name: str) -> str | None:
+    """ "m", "f" or None (unknown, a body, a first name used for both): so that "he"
+    is not taken to mean Emily. Read from gender-guesser's first-name lists."""
+    kin = re.search(r"['’]s\s+(\w+)$", name)
+    if kin:
+        return next((g for g, pattern in _KIN.items() if re.fullmatch(pattern, kin.group(1))), None)
+    guess = _detector().get_gender(name.split()[0])
+    return {"male": "m", "female": "f"}.get(guess)  # "mostly" (Taylor) may be either
 
 
 def _possessive_her(q: str, m: re.Match) -> bool:
@@ -167,4 +202,11 @@ def _answer_names(answer: str, prev: str) -> list[str]:
     question (whom the answer is about: "Bumble named Lidiane Jones ..." -> "Lidiane Jones")."""
     asked = set(words(prev))
     text = re.sub(r"\[\d+\]", " ", answer)
-    return [n for n in proper_names(text) if len(n.split()) >= 2 and not set(words(n)) & asked]
+    out = []
+    for name in proper_names(text):
+        parts = name.split()
+        while parts and set(words(parts[0])) <= asked:  # a title the question used ("Judge")
+            parts = parts[1:]
+        if len(parts) >= 2 and not set(words(" ".join(parts))) & asked:
+            out.append(" ".join(parts))
+    return out

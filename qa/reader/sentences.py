@@ -84,17 +84,27 @@ def split_passage(p: Passage, rank: int, lex: LexicalIndex, pos: int | None) -> 
 # words whose abbreviation stands before a number: the sentence splitter takes their
 # full stop for a sentence's end ("On Oct." | "13: ...", "at No." | "7 in the draft")
 _ABBREVIATED = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|No|Nos|Nr|pp?|Vol|Art)\.$")
+# ... or a title before a name ("Sen." | "Bob Menendez"), or a country's initials that
+# open the speaker's name after a quotation ("... a criminal,” U.S." | "Attorney General
+# Merrick Garland said.")
+_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gov|Sen|Rep|Lt|Gen|Col|Sgt|Capt|Prof|Rev|Supt|Insp|Det)\.$")
+_QUOTE_THEN_INITIALS = re.compile(r"[,?!]\s*[”\"’']\s+(?:[A-Z]\.){2,3}$")
 
 
 def _join_abbreviations(text: str, pieces: list[tuple[int, int, list[int]]]) -> list[tuple[int, int, list[int]]]:
-    """Sentences cut at an abbreviation followed by a number joined again."""
+    """Sentences cut at an abbreviation followed by a number, or at a title or initials
+    followed by a name, joined again."""
     out: list[tuple[int, int, list[int]]] = []
     for a, b, row in pieces:
+        before = text[out[-1][0] : out[-1][1]].rstrip() if out else ""
+        first = text[a:b][:1]
         if (
             out
-            and text[a:b][:1].isdigit()
             and "\n" not in text[out[-1][1] : a]
-            and _ABBREVIATED.search(text[out[-1][0] : out[-1][1]].rstrip())
+            and (
+                (first.isdigit() and _ABBREVIATED.search(before))
+                or (first.isupper() and (_TITLE.search(before) or _QUOTE_THEN_INITIALS.search(before)))
+            )
         ):
             out[-1] = (out[-1][0], b, out[-1][2] + row)
         else:

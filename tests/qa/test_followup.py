@@ -48,3 +48,19 @@ def test_they_is_the_team_the_previous_question_named():
 def test_answers_given_as_pairs_or_chat_messages_are_used():
     pairs = [("Who coaches Harlow Athletic?", "Harlow Athletic are coached by Ilinca Varga, 41 [1]")]
     assert condense("Who did she take over from?", pairs).asked == "Who did Ilinca Varga take over from?"
+
+
+def test_a_pronoun_skips_names_whose_first_name_does_not_fit_it():
+    # the previous answer names a man first; "she" is the judge it names after him
+    pairs = [
+        (
+            "Which judge ruled in Epic's fight with Apple?",
+            "My colleague Adi Robertson explains how Judge Yvonne Gonzalez Rogers ruled for Apple [1]",
+        )
+    ]
+    assert condense("How did she define the market?", pairs).asked == "How did Yvonne Gonzalez Rogers define the market?"
+    # "he" after a question about a girl's father is the father, not the girl
+    c = condense("Where is he from?", ["How much weight has Emily Hand's dad lost?"])
+    assert c.asked == "Where is Emily Hand's dad from?"
+    # a first name used for both (Taylor) does not stop "she"
+    assert condense("What did she say?", ["What did Taylor Swift wear?"]).asked == "What did Taylor Swift say?"

@@ -287,6 +287,12 @@ def test_a_sentence_cut_at_an_abbreviated_month_or_number_is_joined_again():
         "13, he posted a tweet.",
         "He was picked at No.",
         "7 overall.",
+        "Republican Rep.",
+        "Jim Jordan failed again.",
+        "“It makes you a criminal,” U.S.",
+        "Attorney General Merrick Garland said.",
+        "He moved to the U.S.",
+        "Then he left.",
         "End.",
     ]
     text = " ".join(pieces)
@@ -297,9 +303,13 @@ def test_a_sentence_cut_at_an_abbreviated_month_or_number_is_joined_again():
         "It came from NBC News.",
         "On Oct. 13, he posted a tweet.",
         "He was picked at No. 7 overall.",
+        "Republican Rep. Jim Jordan failed again.",
+        "“It makes you a criminal,” U.S. Attorney General Merrick Garland said.",
+        "He moved to the U.S.",
+        "Then he left.",
         "End.",
     ]
-    assert [rows for *_, rows in joined] == [[0], [1, 2], [3, 4], [5]]
+    assert [rows for *_, rows in joined] == [[0], [1, 2], [3, 4], [5, 6], [7, 8], [9], [10], [11]]
 
 
 def test_a_date_in_a_short_lead_in_clause_belongs_to_the_clause_after_it():
