@@ -26,13 +26,18 @@ NUMBER = re.compile(
     rf"(?:[$€£¥]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent|bn|m|k)\b|%)?|\b(?:{_NUM_WORDS})\b", re.I
 )
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+_ORDINAL_END = re.compile(r"(?:st|nd|rd|th)\b", re.I)
 _MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|yen|francs?|rupees?|usd|eur|gbp|cents?|pence)\b", re.I)
 _PERCENT = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b", re.I)
-_DURATION = re.compile(
-    r"\b(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|seasons?|decades?|nights?|"
-    r"games?|matches)\b",
+# a number of time units ("six weeks", "a 10-day", "three more seasons"), not a number
+# somewhere near a time word ("two blows ... in the 55th minute")
+_TIME_AMOUNT = re.compile(
+    rf"(?:\b\d[\d,.]*|\b(?:a|an|{_NUM_WORDS}))[\s-]+(?:(?:more|further|extra|full|straight|consecutive|or so)[\s-]+)?"
+    r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|seasons?|decades?|nights?)\b"
+    r"|\bsince\s+(?:\w+\s+)?(?:1[89]|20)\d\d\b",  # "in charge since 2019"
     re.I,
 )
+_TIME_UNIT = re.compile(r"^(?:year|month|week|day|hour|minute|second|season|decade|night)s?$")
 _AGE = re.compile(r"\b(?:aged?|years? old|year-old)\b|,\s*\d\d,", re.I)
 _DISTANCE = re.compile(r"\b(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|feet|foot|yards?|inches|cm|mm)\b", re.I)
 _MONTHS = (
@@ -91,11 +96,16 @@ def _near(text: str, spans: list[tuple[int, int]], near: Callable[[str], bool] |
 
 
 def quantity_strength(text: str, question: str, near: Callable[[str], bool] | None = None) -> float:
-    """1 for a number of the unit asked about, 0.6 for another number, 0 for none;
+    """1 for a number of the unit asked about, 0.6 for another number, 0 for none (an
+    ordinal, a year or a number the question gives is none);
     times 0.6 when no number stands in a clause about the question's subject."""
     qlow = fold(question)
     found = [
-        m for m in NUMBER.finditer(text) if fold(m.group().strip()) not in qlow and not _YEAR.match(m.group().strip())
+        m
+        for m in NUMBER.finditer(text)
+        if fold(m.group().strip()) not in qlow
+        and not _YEAR.match(m.group().strip())
+        and not _ORDINAL_END.match(text, m.end())  # "the 55th minute" counts nothing
     ]
     if not found:
         return 0.0
@@ -124,8 +134,10 @@ def _quantity_unit(text: str, qlow: str) -> float:
         unit = _MONEY
     elif re.search(r"\bpercent|\bpercentage\b|\bshare of\b|\bproportion\b|\bby how much\b|\brate\b", qlow):
         unit = _PERCENT
-    elif re.search(r"\bhow long\b", qlow):
-        unit = _DURATION
+    elif re.search(r"\bhow long\b", qlow) or (
+        (many := re.search(r"\bhow many\s+(\w+)", qlow)) and _TIME_UNIT.match(many.group(1))
+    ):
+        unit = _TIME_AMOUNT
     elif re.search(r"\bhow old\b|\bage\b", qlow):
         unit = _AGE
     elif re.search(r"\bhow far\b|\bdistance\b", qlow):
@@ -139,7 +151,8 @@ def _quantity_unit(text: str, qlow: str) -> float:
         return 0.8
     if unit.search(text):
         return 1.0
-    return 0.3 if unit in (_MONEY, _PERCENT) else 0.6  # "how much" wants money or a share, not a count
+    # "how much" wants money or a share, "how long" a span of time, not a count
+    return 0.3 if unit in (_MONEY, _PERCENT, _TIME_AMOUNT) else 0.6
 
 
 def date_strength(text: str, question: str, near: Callable[[str], bool] | None = None) -> float:

@@ -466,3 +466,13 @@ def test_a_speaker_named_by_surname_is_found_by_the_whole_name():
     whole = full_name(units[:1], lex)
     assert whole is not None and whole.text == first and body[whole.start : whole.end] == first
     assert full_name([whole, *units[:1]], lex) is None  # the answer already says who
+
+
+def test_a_span_of_time_is_a_number_of_time_units_not_an_ordinal_or_a_count():
+    q = "How many weeks will Maddison be out with his injury?"
+    assert quantity_strength("Maddison was hurt in the 55th minute.", q) == 0.0  # an ordinal counts nothing
+    assert quantity_strength("Spurs lost Maddison and Van de Ven in two huge blows.", q) == 0.3
+    assert quantity_strength("Maddison will miss the next six weeks.", q) == 1.0
+    how_long = "How long has Smith been in charge?"
+    assert quantity_strength("Smith has been in charge since 2019, winning two titles.", how_long) == 1.0
+    assert quantity_strength("Smith won two titles in charge.", how_long) == 0.3
