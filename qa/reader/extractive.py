@@ -30,7 +30,7 @@ from .attribution import full_name, speaker_before_passage, speaker_neighbour
 from .evidence import ReaderConfig, Verdict, decide, missing_names, question_terms, score_units
 from .followup import Condensed, condense
 from .names import mentions, words
-from .questions import Kind, Part, Question, analyse_question, outlet_groups, unknown_outlets
+from .questions import Kind, Part, Question, analyse_question, outlet_groups, part_kind, unknown_outlets
 from .sentences import Unit, units_of
 
 
@@ -160,7 +160,7 @@ class Answerer:
         snap = self.retriever.snapshot()
         lex = snap.lexical
         sub = analyse_question(part.text, analyse(part.text, snap.aliases))
-        sub.kind = q.kind if q.kind is not Kind.STATEMENT else sub.kind
+        sub.kind = part_kind(sub, q)
         sub.names = [n for n in sub.names if n in q.names]
         found = self.retriever.search(part.text, cfg.part_passages, _narrow(filters, part, q))
         fresh = [seen.setdefault(u.key(), u) for u in units_of(found, lex, snap.positions)]

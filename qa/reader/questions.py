@@ -459,6 +459,14 @@ def analyse_question(text: str, info: QueryInfo) -> Question:
     return q
 
 
+def part_kind(part: Question, whole: Question) -> Kind:
+    """The kind a part asks: its own when it says how ("how much is X paying", "who
+    scored"), else the whole question's ("Which company, reported by X, did A, and B?")."""
+    if whole.kind is not Kind.STATEMENT and part.kind in (Kind.OTHER, Kind.YESNO):
+        return whole.kind
+    return part.kind
+
+
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
     """The text with the given spans blanked (outlet names are not speakers)."""
     for a, b in sorted(spans, reverse=True):
@@ -525,10 +533,13 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
     named = list(info.outlets)
     blank = _without(text, [s for s, _ in outlets] + [s for _, s in days])
     mention_at = [s for (s, _), _ in outlets] + [s for _, (s, _) in days]
+    # after a set-up statement the clauses are questions, two content words are enough
+    asked_from = _asked_from(blank)
+    spans = [(max(a, asked_from), b) for a, b in _clause_spans(blank) if b > asked_from]
     clauses = [
         (a, b)
-        for a, b in _clause_spans(blank)
-        if len(content_words(blank[a:b])) >= (2 if any(a <= m < b for m in mention_at) else 3)
+        for a, b in spans
+        if len(content_words(blank[a:b])) >= (2 if asked_from or any(a <= m < b for m in mention_at) else 3)
     ]
     anchored = len(outlets) + len(days) >= 2
     if len(clauses) >= 2 and (anchored or len(re.findall(r"\w+", text)) >= 18):
@@ -536,7 +547,12 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
         for a, b in clauses[:6]:
             own = [k for (s, _), keys in outlets if a <= s < b for k in keys]
             day = next((i for i, (s, _) in days if a <= s < b), None)
-            parts.append(Part(_plain(blank[a:b]), own or named, day))
+            part = _plain(blank[a:b])
+            if _LEANS.search(part):
+                # "who scored their goal": whose is told by the clauses before it
+                before = [n for n in proper_names(blank[:a]) if n not in part]
+                part = f"{part} ({before[-1]})" if before else part
+            parts.append(Part(part, own or named, day))
         return parts
     if anchored:
         # each outlet named anchors a part (with a day named in its clause); days
@@ -563,6 +579,27 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
         if m:
             return [Part(m.group("a"), named), Part(m.group("b"), named)]
     return []
+
+
+_LEANS = re.compile(r"\b(?:he|she|him|her|his|they|them|their|its)\b", re.I)
+# a question asked after a statement that sets it up ("TechCrunch covered both X and Y
+# — how much is X paying, and ...?"): its parts are the questions, not the set-up
+_SET_UP_END = re.compile(r"\s+[—–-]+\s+|:\s+|[.;]\s+")
+_ASKS = re.compile(
+    r"(?:and\s+)?(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|has|have|had|can|could|"
+    r"will|would)\b",
+    re.I,
+)
+
+
+def _asked_from(text: str) -> int:
+    """Where the question proper starts after a set-up statement, else 0."""
+    if _ASKS.match(text.lstrip()):
+        return 0
+    for m in _SET_UP_END.finditer(text):
+        if _ASKS.match(text, m.end()):
+            return m.end()
+    return 0
 
 
 _PART_FRAME = re.compile(

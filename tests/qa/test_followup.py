@@ -58,7 +58,9 @@ def test_a_pronoun_skips_names_whose_first_name_does_not_fit_it():
             "My colleague Adi Robertson explains how Judge Yvonne Gonzalez Rogers ruled for Apple [1]",
         )
     ]
-    assert condense("How did she define the market?", pairs).asked == "How did Yvonne Gonzalez Rogers define the market?"
+    assert (
+        condense("How did she define the market?", pairs).asked == "How did Yvonne Gonzalez Rogers define the market?"
+    )
     # "he" after a question about a girl's father is the father, not the girl
     c = condense("Where is he from?", ["How much weight has Emily Hand's dad lost?"])
     assert c.asked == "Where is Emily Hand's dad from?"

@@ -121,6 +121,33 @@ def test_a_long_question_is_split_into_its_clauses():
     assert len(q.parts) == 3 and all(p.outlets == ["techcrunch"] for p in q.parts)
 
 
+def test_a_set_up_statement_is_no_part_and_a_part_leaning_on_it_borrows_its_name():
+    aliases = {"techcrunch": ["techcrunch"], "the roar": ["the roar"]}
+    text = (
+        "TechCrunch covered both Binance's plea deal and 10 Minute School's raise — how much is Binance "
+        "paying, and how much did the Bangladeshi startup bring in?"
+    )
+    q = analyse_question(text, analyse(text, aliases))
+    assert [p.text for p in q.parts] == ["how much is Binance paying", "how much did the Bangladeshi startup bring in"]
+    assert all(p.outlets == ["techcrunch"] for p in q.parts)
+    text = "Spurs were in The Roar's match report. What's Tottenham's cheapest ticket, and who scored their goal?"
+    q = analyse_question(text, analyse(text, aliases))
+    assert [p.text for p in q.parts] == ["What's Tottenham's cheapest ticket", "who scored their goal (Tottenham)"]
+
+
+def test_a_part_asks_its_own_kind_when_it_says_how():
+    from qa.reader.questions import part_kind
+
+    def ask(text):
+        return analyse_question(text, analyse(text, {}))
+
+    whole = ask("How much is Binance paying, and who scored for Spurs?")
+    assert whole.kind is Kind.QUANTITY
+    assert part_kind(ask("who scored for Spurs"), whole) is Kind.PERSON
+    clauses = ask("Which company, featured in TechCrunch, is developing GPT-4 Turbo and plans an app store?")
+    assert part_kind(ask("is developing GPT-4 Turbo"), clauses) is Kind.ORGANISATION
+
+
 def test_follow_up_with_a_bare_name_replaces_the_speaker():
     c = condense("And Ukraine?", ["What did France say about the withdrawal?"])
     assert c.standalone == "What did Ukraine say about the withdrawal?"
