@@ -160,7 +160,7 @@ class Answerer:
         snap = self.retriever.snapshot()
         lex = snap.lexical
         sub = analyse_question(part.text, analyse(part.text, snap.aliases))
-        sub.kind = part_kind(sub, q)
+        sub.kind = part_kind(part, sub, q)
         sub.names = [n for n in sub.names if n in q.names]
         found = self.retriever.search(part.text, cfg.part_passages, _narrow(filters, part, q))
         fresh = [seen.setdefault(u.key(), u) for u in units_of(found, lex, snap.positions)]

@@ -202,6 +202,7 @@ class Part:
     text: str
     outlets: list[str] = field(default_factory=list)  # source keys
     day_index: int | None = None  # into the question's days
+    asks: bool = False  # a question of its own ("..., and who scored?"), not a relative clause
 
 
 @dataclass
@@ -459,12 +460,14 @@ def analyse_question(text: str, info: QueryInfo) -> Question:
     return q
 
 
-def part_kind(part: Question, whole: Question) -> Kind:
-    """The kind a part asks: its own when it says how ("how much is X paying", "who
-    scored"), else the whole question's ("Which company, reported by X, did A, and B?")."""
-    if whole.kind is not Kind.STATEMENT and part.kind in (Kind.OTHER, Kind.YESNO):
-        return whole.kind
-    return part.kind
+def part_kind(part: Part, asked: Question, whole: Question) -> Kind:
+    """The kind a part asks (``asked`` is its text analysed): its own when it is a
+    question of its own that says how ("..., and how much is X paying", "... — who
+    scored?"), else the whole question's ("Which company, reported by X, did A, and B?",
+    "Which player, who ..., ..."); a statement question's parts keep their own."""
+    if whole.kind is Kind.STATEMENT or (part.asks and asked.kind not in (Kind.OTHER, Kind.YESNO)):
+        return asked.kind
+    return whole.kind
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
@@ -533,26 +536,34 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
     named = list(info.outlets)
     blank = _without(text, [s for s, _ in outlets] + [s for _, s in days])
     mention_at = [s for (s, _), _ in outlets] + [s for _, (s, _) in days]
-    # after a set-up statement the clauses are questions, two content words are enough
+    # after a set-up statement the clauses are questions: one content word is enough
     asked_from = _asked_from(blank)
     spans = [(max(a, asked_from), b) for a, b in _clause_spans(blank) if b > asked_from]
     clauses = [
         (a, b)
         for a, b in spans
-        if len(content_words(blank[a:b])) >= (2 if asked_from or any(a <= m < b for m in mention_at) else 3)
+        if len(content_words(blank[a:b])) >= (1 if asked_from else 2 if any(a <= m < b for m in mention_at) else 3)
     ]
     anchored = len(outlets) + len(days) >= 2
     if len(clauses) >= 2 and (anchored or len(re.findall(r"\w+", text)) >= 18):
         parts = []
-        for a, b in clauses[:6]:
+        for n, (a, b) in enumerate(clauses[:6]):
             own = [k for (s, _), keys in outlets if a <= s < b for k in keys]
             day = next((i for i, (s, _) in days if a <= s < b), None)
+            if day is None and len(days) == 1 and days[0][1][0] < asked_from:
+                day = 0  # the one day the set-up names ("Globes ran two stories on December 3")
             part = _plain(blank[a:b])
-            if _LEANS.search(part):
-                # "who scored their goal": whose is told by the clauses before it
+            if asked_from and _LEANS.search(part):
+                # "... — who scored their goal?": whose is told by the set-up
                 before = [n for n in proper_names(blank[:a]) if n not in part]
                 part = f"{part} ({before[-1]})" if before else part
-            parts.append(Part(part, own or named, day))
+            # asked after a set-up, after "and" or "?", or first: not "..., who ..."
+            joined = (
+                not blank[asked_from:a].strip()
+                or asked_from
+                or (n and re.search(r"\band\b|[?;]", blank[clauses[n - 1][1] : a]))
+            )
+            parts.append(Part(part, own or named, day, asks=bool(joined and _WH.match(blank, a))))
         return parts
     if anchored:
         # each outlet named anchors a part (with a day named in its clause); days
@@ -564,7 +575,10 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
             start = anchors[n - 1][0][1] if n else 0
             day = next((i for i, d in days if span[0] <= d[0] < end), None)
             after, before = blank[span[1] : end], blank[start : span[0]]
-            clause = next((c for c in (after, before) if len(content_words(c)) >= 3), blank)
+            # "viewership this year (per X)", "..., according to X": X tells what comes before
+            tells_before = _CREDITS.search(text[start : span[0]]) is not None
+            order = (before, after) if tells_before else (after, before)
+            clause = next((c for c in order if len(content_words(c)) >= 3), blank)
             parts.append(Part(_plain(clause), outlets=keys, day_index=day))
         return parts if len(parts) >= 2 else []
     if asks_order:
@@ -581,7 +595,9 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
     return []
 
 
-_LEANS = re.compile(r"\b(?:he|she|him|her|his|they|them|their|its)\b", re.I)
+_WH = re.compile(r"\s*(?:and\s+)?(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
+_CREDITS = re.compile(r"(?:\(|,|\s)\s*(?:per|according to|via|says|said|reports?|reported)\s+(?:the\s+)?$", re.I)
+_LEANS = re.compile(r"\b(?:he|she|him|her|his|they|them|their)\b", re.I)
 # a question asked after a statement that sets it up ("TechCrunch covered both X and Y
 # — how much is X paying, and ...?"): its parts are the questions, not the set-up
 _SET_UP_END = re.compile(r"\s+[—–-]+\s+|:\s+|[.;]\s+")
@@ -615,7 +631,10 @@ _PART_FRAME = re.compile(
 def _plain(clause: str) -> str:
     """A part's words without how the question frames it ("Between the report from ...
     published on"), which would only dilute its search."""
-    text = " ".join(_PART_FRAME.sub(" ", re.sub(r"^\s*['’]s\b", " ", clause)).split()).strip(" ,'’\"?")
+    clause = re.sub(
+        r"^\s*(?:['’]s\b|\))|\(?\s*\b(?:as\s+)?(?:per|via)(?:\s+the)?\s*$", " ", clause
+    )  # "(per X)" left over
+    text = " ".join(_PART_FRAME.sub(" ", clause).split()).strip(" ,'’\"?")
     return text if len(content_words(text)) >= 2 else " ".join(clause.split())
 
 

@@ -21,6 +21,12 @@ def test_aliases_include_the_short_name_and_the_name_without_the():
     assert "" not in aliases and all(len(a) >= 3 for a in aliases)
 
 
+def test_a_brand_in_capitals_is_named_by_its_first_word_alone():
+    aliases = outlet_aliases(["FOX News - Health", "Sky Sports", "The Sydney Morning Herald"])
+    assert analyse("What did Fox's piece say about the flu?", aliases).outlets == ["fox news - health"]
+    assert analyse("Is the Sky blue over Sydney?", aliases).outlets == []  # common words and places stay words
+
+
 def test_outlets_are_proper_nouns_only():
     aliases = outlet_aliases(OUTLETS)
     assert analyse("Did The Verge report it?", aliases).outlets == ["the verge"]

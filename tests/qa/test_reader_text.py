@@ -135,17 +135,23 @@ def test_a_set_up_statement_is_no_part_and_a_part_leaning_on_it_borrows_its_name
     assert [p.text for p in q.parts] == ["What's Tottenham's cheapest ticket", "who scored their goal (Tottenham)"]
 
 
-def test_a_part_asks_its_own_kind_when_it_says_how():
+def test_a_part_asks_its_own_kind_when_it_is_a_question_of_its_own():
     from qa.reader.questions import part_kind
 
     def ask(text):
         return analyse_question(text, analyse(text, {}))
 
-    whole = ask("How much is Binance paying, and who scored for Spurs?")
+    whole = ask(
+        "How much is Binance paying to settle the US case, and who scored the late goal for Spurs against Chelsea?"
+    )
     assert whole.kind is Kind.QUANTITY
-    assert part_kind(ask("who scored for Spurs"), whole) is Kind.PERSON
-    clauses = ask("Which company, featured in TechCrunch, is developing GPT-4 Turbo and plans an app store?")
-    assert part_kind(ask("is developing GPT-4 Turbo"), clauses) is Kind.ORGANISATION
+    assert [part_kind(p, ask(p.text), whole) for p in whole.parts] == [Kind.QUANTITY, Kind.PERSON]
+    # a relative clause asks what the question asks
+    clauses = ask(
+        "Which company, who recently hired a former Google researcher, is developing GPT-4 Turbo, and plans an app store?"
+    )
+    assert clauses.kind is Kind.ORGANISATION and clauses.parts[0].text.startswith("who recently hired")
+    assert {part_kind(p, ask(p.text), clauses) for p in clauses.parts} == {Kind.ORGANISATION}
 
 
 def test_follow_up_with_a_bare_name_replaces_the_speaker():
