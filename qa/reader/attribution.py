@@ -14,11 +14,10 @@ import re
 from dataclasses import dataclass
 
 from ..lexical import LexicalIndex
-from ..schema import Passage
 from .kinds import QUOTE, SPEECH
 from .names import mentions, same_word, words
 from .questions import NOT_NAMES, proper_names
-from .sentences import Unit, split_passage
+from .sentences import Unit, chunk_units
 
 _PRONOUN_SPEAKER = re.compile(
     r"\b(?:he|she|they|it|we|i)\s+(?:\w+\s+)?(?:said|says|told|added|continued|went on|insisted|"
@@ -102,9 +101,17 @@ def contexts(units: list[Unit], back: int = 3) -> list[str]:
 
 def attributed(unit: Unit, context: str, speaker: Speaker) -> bool:
     """A statement (quoted or reported speech) whose speaker is the one asked about."""
-    if not (QUOTE.search(unit.text) or SPEECH.search(unit.text)):
+    if not (_quotes(unit.text) or SPEECH.search(unit.text)):
         return False
     return speaker.named_in(speaker_words(context))
+
+
+def _quotes(text: str) -> bool:
+    """A quotation: a few quoted words, or one left open to run on into the next
+    sentence; not a term in scare quotes (the FDA 'lists "ileus" as a side effect')."""
+    if len(QUOTE.findall(text)) % 2:
+        return True
+    return any(len(words(m.group())) >= 3 for m in _QUOTED.finditer(text))
 
 
 def speaker_neighbour(units: list[Unit], i: int) -> Unit | None:
@@ -147,7 +154,7 @@ def speaker_before_passage(units: list[Unit], i: int, lex: LexicalIndex) -> Unit
     pos = lex.chunk_before(u.article_id, u.passage.start)
     if pos is None:
         return None
-    before = [v for v in _chunk_units(lex, pos, u) if v.end <= u.passage.start]
+    before = [v for v in chunk_units(lex, pos, u) if v.end <= u.passage.start]
     for k, v in enumerate(reversed(before[-(3 - len(earlier)) :])):
         if names_speaker(v, not earlier and k == 0):
             return v
@@ -196,12 +203,5 @@ def full_name(chosen: list[Unit], lex: LexicalIndex) -> Unit | None:
                 if found is None:
                     continue
                 at = lex.metas[pos].start + found.start()
-                return next((v for v in _chunk_units(lex, pos, u) if v.start <= at < v.end), None)
+                return next((v for v in chunk_units(lex, pos, u) if v.start <= at < v.end), None)
     return None
-
-
-def _chunk_units(lex: LexicalIndex, pos: int, u: Unit) -> list[Unit]:
-    """The units of another chunk of ``u``'s article (one retrieval did not bring)."""
-    m = lex.metas[pos]
-    p = Passage(lex.texts[pos], 0.0, m.start, m.end, u.passage.article, lex.ids[pos])
-    return split_passage(p, u.rank, lex, pos)

@@ -32,7 +32,7 @@ from .followup import own_words
 from .kinds import fits
 from .names import fold, mentions, same_word, words
 from .questions import FRAME, Kind, Question
-from .sentences import Unit
+from .sentences import CHROME, Unit
 
 # the verbs of asking about a statement: attribution handles them, coverage should not
 _ASKS = re.compile(
@@ -236,7 +236,7 @@ def score_units(
             + cfg.w_passage * u.passage.score / top_passage
             + cfg.w_names * u.names
         )
-        if len(u.text.split()) < 5 or _CHROME.search(u.text):
+        if len(u.text.split()) < 5 or CHROME.search(u.text):
             # fragments ("Johnson.", captions) and the page's own chrome (newsletter
             # sign-ups, privacy notices) do not answer anything
             score -= cfg.fragment_penalty
@@ -246,14 +246,6 @@ def score_units(
         previous = u
 
 
-# a web page's furniture that scraped article bodies keep
-_CHROME = re.compile(
-    r"skip past newsletter|newsletter promotion|privacy (?:notice|policy)|thanks? (?:you )?for signing up|"
-    r"\bsign (?:me )?up (?:for|to)\b.{0,40}\bnewsletter|e-?mail address\*|subscribe (?:to our|now)|click here|"
-    r"all rights reserved|by signing up|terms of (?:use|service)|cookie (?:policy|settings)|newsletters may contain|"
-    r"^\W*(?:photograph|photo|image|picture)(?: credit)?:|\b(?:getty|afp via getty) images\W*$",
-    re.I,
-)
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*\s*$")
 
 
@@ -357,7 +349,7 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig) -> Verdict:
     for u in relevant:
         if len(chosen) >= most or u.score < cfg.keep_ratio * best.score:
             break
-        if u is best or any(_overlap(u, c) or _near_duplicate(u, c) for c in chosen):
+        if u is best or any(overlap(u, c) or _near_duplicate(u, c) for c in chosen):
             continue
         # a reason is often given without a causal word: when the best sentence has none,
         # a near-tied one need not have one either
@@ -412,7 +404,7 @@ def _not_given(q: Question) -> str:
     return f"The articles I have do not say {what}."
 
 
-def _overlap(a: Unit, b: Unit) -> bool:
+def overlap(a: Unit, b: Unit) -> bool:
     return a.article_id == b.article_id and a.start < b.end and b.start < a.end
 
 

@@ -27,11 +27,11 @@ from ..query import analyse
 from ..retrieval import HybridRetriever
 from ..schema import REFUSAL, Answer, Citation, Filters, Passage
 from .attribution import full_name, speaker_before_passage, speaker_neighbour
-from .evidence import ReaderConfig, Verdict, decide, missing_names, question_terms, score_units
+from .evidence import ReaderConfig, Verdict, decide, missing_names, overlap, question_terms, score_units
 from .followup import Condensed, condense
 from .names import mentions, words
 from .questions import Kind, Part, Question, analyse_question, outlet_groups, part_kind, unknown_outlets
-from .sentences import Unit, units_of
+from .sentences import Unit, lede, units_of
 
 
 @dataclass
@@ -238,8 +238,16 @@ class Answerer:
         return Answer(text, False, cites, question=ev.question)
 
     def _write_parts(self, ev: Evidence, q: Question) -> Answer:
-        """One cited sentence per part, in date order, each with its outlet and date."""
-        chosen = sorted(ev.chosen, key=lambda u: (u.passage.article.published_at or "9999", u.start))
+        """One cited sentence per part, in date order, each with its outlet and date;
+        for "which came first", each article's lede too, so the reader sees which
+        story each date belongs to."""
+        chosen = list(ev.chosen)
+        if q.asks_order:
+            for u in list(chosen):
+                first = lede(u, ev.lexical)
+                if first is not None and not any(overlap(first, c) for c in chosen):
+                    chosen.append(first)
+        chosen.sort(key=lambda u: (u.passage.article.published_at or "9999", u.start))
         cites = _citations(chosen, ev.sentences)
         lines = []
         for c in cites:

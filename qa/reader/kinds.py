@@ -188,7 +188,9 @@ def reason_strength(text: str) -> float:
 
 _RESULT = re.compile(
     r"\b(?:won|winning|beat|defeated|drew|lost|edged|thrashed|routed|trounced|overcame|clinched|prevailed|went ahead|"
-    r"called off|cancell?ed|agreed|failed to agree|ended (?:in|with)|finished|(?:win|victory|defeat|draw|loss) (?:over|against|"
+    r"called off|cancell?ed|agreed|failed to agree|ended (?:in|with)|finished|ruled|decided|sided with|"
+    r"found (?:\w+ )?(?:guilty|liable|not guilty|in favou?r)|convicted|acquitted|cleared|upheld|overturned|dismissed|"
+    r"(?:win|victory|defeat|draw|loss) (?:over|against|"
     r"to|with)|\d{1,3}\s?[-–]\s?\d{1,3} (?:win|victory|defeat|loss|draw))\b",
     re.I,
 )

@@ -40,7 +40,10 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
             r"\bwho (?:won|came out on top|prevailed)\b(?=.*\b(?:game|match|derby|final|semi|semis|semi-final|tie|race|fight|"
             r"bout|clash|v|vs|versus|against)\b)|\bwhat was the (?:final |full-time )?(?:score|result|outcome)\b|"
             r"\bdid .{2,60}\b(?:win|beat|lose|defeat|draw|hold on|get the \w+ (?:point|win)|go ahead|agree)\b|"
-            r"\bhow did .{2,60}\b(?:end|finish|end up|turn out)\s*(?:[,;?]|$)|\bin the end\b|\bwhat happened (?:in|at) the (?:game|match|vote)\b",
+            r"\bhow did .{2,60}\b(?:end|finish|end up|turn out)\s*(?:[,;?]|$)|\bin the end\b|\bwhat happened (?:in|at) the (?:game|match|vote)\b|"
+            # a decision: "what did the jury end up deciding", "what was the verdict"
+            r"\bwhat did (?:the )?(?:jury|judge|court|panel|regulator|board|committee|tribunal)\b.{0,30}\b(?:decid|rul|find|conclud)\w*\b|"
+            r"\bwhat (?:was|is) the (?:verdict|ruling|decision)\b",
             re.I,
         ),
     ),

@@ -52,6 +52,35 @@ def units_of(passages: list[Passage], lex: LexicalIndex, positions: dict[str, in
     return out
 
 
+# a web page's furniture that scraped article bodies keep
+CHROME = re.compile(
+    r"skip past newsletter|newsletter promotion|privacy (?:notice|policy)|thanks? (?:you )?for signing up|"
+    r"\bsign (?:me )?up (?:for|to)\b.{0,40}\bnewsletter|e-?mail address\*|subscribe (?:to our|now)|click here|"
+    r"all rights reserved|by signing up|terms of (?:use|service)|cookie (?:policy|settings)|newsletters may contain|"
+    r"^\W*(?:photograph|photo|image|picture)(?: credit)?:|\b(?:getty|afp via getty) images\W*$|"
+    r"enter a valid e-?mail|\bour free\b[^.]{0,40}\bnewsletter\b",
+    re.I,
+)
+
+
+def chunk_units(lex: LexicalIndex, pos: int, u: Unit) -> list[Unit]:
+    """The units of another chunk of ``u``'s article (one retrieval did not bring)."""
+    m = lex.metas[pos]
+    p = Passage(lex.texts[pos], 0.0, m.start, m.end, u.passage.article, lex.ids[pos])
+    return split_passage(p, u.rank, lex, pos)
+
+
+def lede(u: Unit, lex: LexicalIndex) -> Unit | None:
+    """The first sentence of ``u``'s article that is a sentence (not a dateline, a
+    subheading or a credit): what the article reports, which tells one article from
+    another when a question asks which came first."""
+    for pos in lex.article_chunks(u.article_id)[:3]:
+        for v in chunk_units(lex, pos, u):
+            if len(v.text.split()) >= 8 and not CHROME.search(v.text):
+                return v
+    return None
+
+
 def split_passage(p: Passage, rank: int, lex: LexicalIndex, pos: int | None) -> list[Unit]:
     """The passage's sentences (boundaries stored at ingestion); a quotation left open
     at a sentence's end continues into the next sentence of the same paragraph (one

@@ -458,7 +458,7 @@ def test_a_why_question_quotes_a_near_tied_sentence_without_a_causal_word_when_t
 
 
 def test_page_chrome_is_told_from_news():
-    from qa.reader.evidence import _CHROME
+    from qa.reader.sentences import CHROME
 
     chrome = [
         "skip past newsletter promotion Sign up to Football Daily Free daily newsletter",
@@ -472,8 +472,8 @@ def test_page_chrome_is_told_from_news():
         "A photograph of the meeting was released by the Kremlin.",
         "The company changed its privacy settings after the fine.",
     ]
-    assert all(_CHROME.search(t) for t in chrome)
-    assert not any(_CHROME.search(t) for t in news)
+    assert all(CHROME.search(t) for t in chrome)
+    assert not any(CHROME.search(t) for t in news)
 
 
 def test_an_outlet_named_the_something_is_not_the_the_something():
@@ -509,3 +509,37 @@ def test_a_span_of_time_is_a_number_of_time_units_not_an_ordinal_or_a_count():
     how_long = "How long has Smith been in charge?"
     assert quantity_strength("Smith has been in charge since 2019, winning two titles.", how_long) == 1.0
     assert quantity_strength("Smith won two titles in charge.", how_long) == 0.3
+
+
+def test_the_lede_is_the_first_real_sentence_of_the_article():
+    from qa.reader.sentences import lede, units_of
+
+    lex, passages = article_index(
+        [
+            ["By Ann Lee.", "Enter a valid email address to get our free weekly Lifestyle Edit newsletter now."],
+            ["The Valmora Philharmonic has appointed Ana Matos as its chief conductor.", "She is 38."],
+            ["Matos first conducted the orchestra in February 2023, at two days' notice."],
+        ]
+    )
+    body = " ".join(p.text for p in passages)
+    u = units_of(passages[2:], lex, lex.positions())[0]
+    first = lede(u, lex)
+    assert first is not None and first.text.startswith("The Valmora Philharmonic has appointed")
+    assert body[first.start : first.end] == first.text  # an exact span of the article
+
+
+def test_a_term_in_scare_quotes_is_no_statement():
+    from qa.reader.attribution import _quotes
+
+    assert not _quotes('The Food and Drug Administration (FDA) lists "ileus" as a side effect.')
+    assert _quotes('"We are reviewing the study," the FDA said.')
+    assert _quotes("“The drugs are safe when used as directed.")  # a quotation running on
+
+
+def test_a_decision_is_an_outcome():
+    from qa.reader.kinds import outcome_strength
+
+    q = "What did the jury end up deciding in Epic's case against Google?"
+    assert answer_kind(q) is Kind.OUTCOME
+    assert outcome_strength("Epic and Google have to convince a jury, not the judge.", q) == 0.0
+    assert outcome_strength("The jury found Google liable on every count.", q) == 1.0
