@@ -179,6 +179,12 @@ def score_units(
         named = set(match(set(lex.query_terms(" ".join(names)))))
         focus_set = named or focus_set
 
+    if q.kind is Kind.QUANTITY:
+        # "what is Veltrane's share price", "how much must Google pay": the number
+        # stands with what is measured, not with any of the question's words
+        measured = set(match(set(lex.query_terms(" ".join(MEASURES.findall(q.text))))))
+        focus_set = measured or focus_set
+
     def near(clause: str) -> bool:
         return not focus_set.isdisjoint(match(set(lex.query_terms(clause))))
 
@@ -375,6 +381,13 @@ def _next_unit(u: Unit, units: list[Unit]) -> Unit | None:
     return None
 
 
+# what a number measures, when a question names it
+MEASURES = re.compile(
+    r"\b(?:share price|stock price|price|prices|fine|fined|salary|salaries|wage|wages|fee|fees|damages|ticket|tickets|"
+    r"valuation|worth|budget|revenue|revenues|profit|profits|sales|toll|votes?|turnout|attendance|pay|paid|paying|"
+    r"cost|costs|spend|spent|raise|raised|earn|earned|rent|rents)\b",
+    re.I,
+)
 _WITHHELD = re.compile(
     r"\b(?:ha(?:ve|s) not|had not|hasn't|haven't|did not|didn't|would not|wouldn't|declined to|refused to|yet to)\s+"
     r"(?:yet\s+)?(?:been\s+)?(?:release[ds]?|disclose[ds]?|reveal(?:ed|s)?|made public|make public|identif(?:y|ied))\b|"

@@ -98,7 +98,9 @@ def _near(text: str, spans: list[tuple[int, int]], near: Callable[[str], bool] |
 def quantity_strength(text: str, question: str, near: Callable[[str], bool] | None = None) -> float:
     """1 for a number of the unit asked about, 0.6 for another number, 0 for none (an
     ordinal, a year or a number the question gives is none);
-    times 0.6 when no number stands in a clause about the question's subject."""
+    times 0.5 when no number stands in a clause about what the question measures or
+    is about (0.6 for a span of time: "after 12 years in the post" need not repeat "in
+    charge", while money and counts abound in a story)."""
     qlow = fold(question)
     found = [
         m
@@ -109,7 +111,9 @@ def quantity_strength(text: str, question: str, near: Callable[[str], bool] | No
     ]
     if not found:
         return 0.0
-    return _quantity_unit(text, qlow) * (1.0 if _near(text, [m.span() for m in found], near) else 0.6)
+    if _near(text, [m.span() for m in found], near):
+        return _quantity_unit(text, qlow)
+    return _quantity_unit(text, qlow) * (0.6 if re.search(r"\bhow long\b", qlow) else 0.5)
 
 
 # words that can follow "how much" without naming what is measured

@@ -543,3 +543,15 @@ def test_a_decision_is_an_outcome():
     assert answer_kind(q) is Kind.OUTCOME
     assert outcome_strength("Epic and Google have to convince a jury, not the judge.", q) == 0.0
     assert outcome_strength("The jury found Google liable on every count.", q) == 1.0
+
+
+def test_a_number_answers_only_next_to_what_the_question_measures():
+    from qa.reader.evidence import ReaderConfig
+
+    q = "What is Veltrane's share price now?"
+    revenue, price = _scored(
+        "Revenue at Veltrane fell 4.8% to €1.19 billion.|Veltrane shares closed at €23.40, a price up 3% on the day.", q
+    )
+    assert revenue.fits < ReaderConfig().min_fits <= price.fits  # revenue is no share price
+    (span,) = _scored("Henrik Voss will step down after 12 years in the post.", "How long has Voss been in charge?")
+    assert span.fits >= ReaderConfig().min_fits  # a span of time need not repeat "in charge"
