@@ -182,7 +182,8 @@ def score_units(
     if q.kind is Kind.QUANTITY:
         # "what is Veltrane's share price", "how much must Google pay": the number
         # stands with what is measured, not with any of the question's words
-        measured = set(match(set(lex.query_terms(" ".join(MEASURES.findall(q.text))))))
+        asked = own_words(q.text) or q.text  # a follow-up's own words: "what's it worth?", not the raise before
+        measured = set(match(set(lex.query_terms(" ".join(MEASURES.findall(asked))))))
         focus_set = measured or focus_set
 
     def near(clause: str) -> bool:

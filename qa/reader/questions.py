@@ -65,7 +65,7 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
             r"\bby what (?:percentage|margin|amount)\b|"
             # "what was the vote count?", "what is its share price?"
             r"\bwhat(?:'s| is| was| were| are) (?:the |its |their |his |her )?(?:[\w'’-]+ ){0,2}?(?:count|tally|turnout|"
-            r"attendance|toll|population|total|margin|price|cost|fee|salary|budget|valuation|capacity)\b(?! of living)",
+            r"attendance|toll|population|total|margin|price|cost|fee|salary|budget|valuation|capacity|worth)\b(?! of living)",
             re.I,
         ),
     ),

@@ -405,7 +405,12 @@ def test_a_quotation_opening_its_passage_is_quoted_with_the_speaker_named_in_the
 
 @pytest.mark.parametrize(
     "text",
-    ["What was the vote count?", "What is Veltrane's share price now?", "What was the death toll?"],
+    [
+        "What was the vote count?",
+        "What is Veltrane's share price now?",
+        "What was the death toll?",
+        "What's the company worth after that round?",
+    ],
 )
 def test_what_was_the_count_or_price_wants_a_number(text):
     assert answer_kind(text) is Kind.QUANTITY
@@ -555,3 +560,6 @@ def test_a_number_answers_only_next_to_what_the_question_measures():
     assert revenue.fits < ReaderConfig().min_fits <= price.fits  # revenue is no share price
     (span,) = _scored("Henrik Voss will step down after 12 years in the post.", "How long has Voss been in charge?")
     assert span.fits >= ReaderConfig().min_fits  # a span of time need not repeat "in charge"
+    # a follow-up's measure is its own ("worth"), not the one it borrowed ("raise")
+    (raised,) = _scored("10MS raised $5.5 million this week.", "What's it worth? (How much did 10MS raise)")
+    assert raised.fits < ReaderConfig().min_fits
