@@ -563,3 +563,13 @@ def test_a_number_answers_only_next_to_what_the_question_measures():
     # a follow-up's measure is its own ("worth"), not the one it borrowed ("raise")
     (raised,) = _scored("10MS raised $5.5 million this week.", "What's it worth? (How much did 10MS raise)")
     assert raised.fits < ReaderConfig().min_fits
+
+
+def test_a_date_answers_only_next_to_the_event_not_only_next_to_a_name():
+    from qa.reader.evidence import ReaderConfig
+
+    woke, released = _scored(
+        "Emily woke up on Oct. 7 at a friend's house.|Emily was released by Hamas on Nov. 25.",
+        "On what date was Emily released by Hamas?",
+    )
+    assert woke.fits < ReaderConfig().min_fits <= released.fits
