@@ -30,7 +30,16 @@ from .attribution import full_name, speaker_before_passage, speaker_neighbour
 from .evidence import ReaderConfig, Verdict, decide, missing_names, overlap, question_terms, score_units
 from .followup import Condensed, condense
 from .names import mentions, words
-from .questions import Kind, Part, Question, analyse_question, outlet_groups, part_kind, unknown_outlets
+from .questions import (
+    Kind,
+    Part,
+    Question,
+    analyse_question,
+    outlet_groups,
+    part_kind,
+    spelled_out,
+    unknown_outlets,
+)
 from .sentences import Unit, lede, units_of
 
 
@@ -67,7 +76,7 @@ class Answerer:
         """Retrieve and score the evidence, and decide whether it answers the question
         (``condensed``: the follow-up already resolved, e.g. by an LLM)."""
         cfg = self.config
-        c = condensed or condense(question, history)
+        c = condensed or condense(spelled_out(question), history)
         standalone = c.standalone
         snap = self.retriever.snapshot()
         lex = snap.lexical

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cache
 
 from ..query import QueryInfo
 
@@ -222,6 +223,33 @@ class Question:
     @property
     def multi(self) -> bool:
         return len(self.parts) >= 2
+
+
+# short forms people type inside names ("Man Utd"), as articles spell them
+_SHORT_FORMS = [
+    (re.compile(r"\bUtd\b\.?"), "United"),
+    (re.compile(r"\bUniv\b\."), "University"),
+    (re.compile(r"\bDept\b\."), "Department"),
+    (re.compile(r"\bIntl\b\.?"), "International"),
+]
+
+
+@cache
+def _state_school() -> re.Pattern[str]:
+    """ "Michigan St." / "Ohio St": a US state's university, as sports pages shorten
+    it (state names from countryinfo; "Main St." and "St. Louis" stay as they are)."""
+    from countryinfo import CountryInfo
+
+    states = "|".join(re.escape(s) for s in CountryInfo("United States").provinces())
+    return re.compile(rf"\b({states})\s+St\b\.?(?=\s+[a-z]|\s*[?,.!;:]|\s*$)")
+
+
+def spelled_out(text: str) -> str:
+    """The question with the short forms of names written out, so they match the
+    articles ("Who did Michigan St. hire?" -> "Who did Michigan State hire?")."""
+    for pattern, full in _SHORT_FORMS:
+        text = pattern.sub(full, text)
+    return _state_school().sub(r"\1 State", text)
 
 
 def answer_kind(text: str) -> Kind:
