@@ -120,6 +120,10 @@ _SAY = (
     r"claim|claimed|argue|argued|admit|admitted|insist|insisted|believe|believes|predict|predicts|"
     r"announce|announced|explain|explained|reveal|revealed|suggest|suggested|put it|describe it)"
 )
+_OPENS_WITH_SAYING = re.compile(
+    rf"^\W*(?:and\s+|so\s+)?what\s+(?:did|does|do|has|have|had)\s+(?:[\w'’.&-]+\s+){{1,6}}?{_SAY}\s+(?:about|of|on)\b",
+    re.I,
+)
 _SPEAKER = [
     re.compile(
         rf"\b(?:what|how|why|when|where|did|does|do|has|have|had|is|was|would|will)\s+(?:exactly\s+)?(?:did|does|do|has|have|had|"
@@ -254,7 +258,11 @@ def spelled_out(text: str) -> str:
 
 def answer_kind(text: str) -> Kind:
     """The first matching kind; a statement wins over the generic kinds when the question
-    asks what someone said or thought."""
+    asks what someone said or thought; a question that opens by asking what someone
+    thinks or says ("What does Kelce think about how much the NFL shows Swift?") is a
+    statement whatever it goes on to mention."""
+    if _OPENS_WITH_SAYING.match(text) and speaker_of(text):
+        return Kind.STATEMENT
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(text):
             return kind

@@ -75,6 +75,7 @@ def test_possessives_and_accents_fold():
     "question,kind",
     [
         ("How many fans can get into the ground?", Kind.QUANTITY),
+        ("What does Travis Kelce think about how much the NFL shows Taylor Swift?", Kind.STATEMENT),
         ("By what percentage did sales rise?", Kind.QUANTITY),
         ("When does she start?", Kind.DATE),
         ("since when have they been separated", Kind.DATE),
