@@ -32,7 +32,7 @@ from .followup import own_words
 from .kinds import fits
 from .names import fold, mentions, same_word, words
 from .questions import FRAME, Kind, Question
-from .sentences import CHROME, Unit
+from .sentences import CHROME, Unit, sentence_before
 
 # the verbs of asking about a statement: attribution handles them, coverage should not
 _ASKS = re.compile(
@@ -321,9 +321,10 @@ def missing_names(q: Question, units: list[Unit]) -> list[str]:
     return [n for n in q.names if not mentions(pool, n)]
 
 
-def decide(q: Question, units: list[Unit], cfg: ReaderConfig) -> Verdict:
+def decide(q: Question, units: list[Unit], cfg: ReaderConfig, lex: LexicalIndex | None = None) -> Verdict:
     """The units that answer the question, or a refusal (with the closest unit when the
-    articles cover the topic but not what is asked)."""
+    articles cover the topic but not what is asked); ``lex`` reads a sentence before
+    the retrieved passage when the answer needs it."""
     if not units:
         return Verdict([], "")
     ranked = sorted(units, key=lambda u: -u.score)
@@ -369,13 +370,26 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig) -> Verdict:
         if not loose and u.fits < cfg.min_fits:
             continue
         chosen.append(u)
-    if q.kind is Kind.REASON and best.fits == 0.0:
+    if q.kind is Kind.REASON and any(_CONSEQUENCE.match(u.text) for u in chosen):
+        # "So 10MS produced its first paid course.": the cause is the sentence before
+        for u in [u for u in chosen if _CONSEQUENCE.match(u.text)]:
+            before = sentence_before(u, units, lex)
+            if before is not None and not _headline(before) and all(before.key() != c.key() for c in chosen):
+                chosen.append(before)
+    elif q.kind is Kind.REASON and best.fits == 0.0:
         # the best sentence tells what happened but gives no cause: the explanation
         # usually comes next ("..., he said." / "It feels like looking backwards.")
         after = _next_unit(best, units)
         if after is not None and not _headline(after) and all(after.key() != c.key() for c in chosen):
             chosen.append(after)
     return Verdict(chosen)
+
+
+_CONSEQUENCE = re.compile(
+    r"\W*(?:so|thus|hence|therefore|consequently|as a result|that'?s why|that is why|this is why|which is why|"
+    r"this (?:led|prompted|meant)|that (?:led|prompted|meant))\b",
+    re.I,
+)
 
 
 def _next_unit(u: Unit, units: list[Unit]) -> Unit | None:

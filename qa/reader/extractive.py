@@ -106,7 +106,7 @@ class Answerer:
         if missing:
             ev.refusal = f"{REFUSAL} None of them mentions {', '.join(missing)}."
             return ev
-        verdict = decide(q, units, cfg)
+        verdict = decide(q, units, cfg, lex)
         return self._apply(ev, verdict)
 
     def _apply(self, ev: Evidence, verdict: Verdict) -> Evidence:

@@ -70,6 +70,19 @@ def chunk_units(lex: LexicalIndex, pos: int, u: Unit) -> list[Unit]:
     return split_passage(p, u.rank, lex, pos)
 
 
+def sentence_before(u: Unit, units: list[Unit], lex: LexicalIndex | None) -> Unit | None:
+    """The sentence before ``u`` in its article: from its passage (``units`` in passage
+    and text order), else the last one of the article's previous chunk."""
+    i = next((k for k, x in enumerate(units) if x is u), None)
+    if i is not None and i > 0 and units[i - 1].passage.chunk_id == u.passage.chunk_id:
+        return units[i - 1]
+    pos = lex.chunk_before(u.article_id, u.passage.start) if lex is not None else None
+    if pos is None:
+        return None
+    before = [v for v in chunk_units(lex, pos, u) if v.end <= u.start]
+    return before[-1] if before else None
+
+
 def lede(u: Unit, lex: LexicalIndex) -> Unit | None:
     """The first sentence of ``u``'s article that is a sentence (not a dateline, a
     subheading or a credit): what the article reports, which tells one article from

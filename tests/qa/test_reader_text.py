@@ -583,3 +583,22 @@ def test_short_forms_of_names_are_written_out():
     assert spelled_out("Did Man Utd win?") == "Did Man United win?"
     for kept in ("Why did Wall St. fall?", "Who runs St. Louis?", "Is Main St. closed?"):
         assert spelled_out(kept) == kept
+
+
+def test_a_reason_told_as_a_consequence_is_quoted_with_the_sentence_before():
+    from qa.reader.evidence import ReaderConfig, decide
+    from qa.reader.sentences import units_of
+
+    lex, passages = article_index(
+        [
+            ["Sponsors dropped out during the pandemic.", "Sadiq needed a paid version to survive."],
+            ["So the school started charging for its courses.", "It now has 2 million users."],
+        ]
+    )
+    units = units_of(passages, lex, lex.positions())[2:]  # retrieval brought the second chunk only
+    for u, (score, relevance) in zip(units, [(3.0, 0.7), (1.0, 0.2)]):
+        u.score, u.relevance = score, relevance
+    text = "Why did the school start charging for content?"
+    q = analyse_question(text, analyse(text, {}))
+    answer = [u.text for u in decide(q, units, ReaderConfig(), lex).answer]
+    assert answer == ["So the school started charging for its courses.", "Sadiq needed a paid version to survive."]
