@@ -434,6 +434,8 @@ def _not_given(q: Question) -> str:
     """What is missing, in the question's own words where it says "how long", "how far"..."""
     how = re.search(r"\bhow (?:many|much|long|far|old|often|big|large|tall|high|fast)\b", q.text, re.I)
     what = how.group().lower() if q.kind is Kind.QUANTITY and how else _NOT_GIVEN.get(q.kind, "that")
+    if q.kind is Kind.OUTCOME and re.search(r"\bdecid|\bverdict\b|\bruling\b|\brule\b", q.text, re.I):
+        what = "what was decided"
     return f"The articles I have do not say {what}."
 
 

@@ -44,6 +44,7 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
             r"\bhow did .{2,60}\b(?:end|finish|end up|turn out)\s*(?:[,;?]|$)|\bin the end\b|\bwhat happened (?:in|at) the (?:game|match|vote)\b|"
             # a decision: "what did the jury end up deciding", "what was the verdict"
             r"\bwhat did (?:the )?(?:jury|judge|court|panel|regulator|board|committee|tribunal)\b.{0,30}\b(?:decid|rul|find|conclud)\w*\b|"
+            r"\bwhat did .{2,50}?\b(?:end up )?decid(?:e|ing)\b|"
             r"\bwhat (?:was|is) the (?:verdict|ruling|decision)\b",
             re.I,
         ),

@@ -308,6 +308,7 @@ def test_a_refusal_names_what_is_missing_in_the_questions_words():
         ("How long has Henrik Voss been in charge?", "do not say how long."),
         ("How many votes did the Greens get?", "do not say how many."),
         ("When does Matos start?", "do not say when."),
+        ("What did the jury decide?", "do not say what was decided."),
     ]:
         assert _not_given(analyse_question(text, analyse(text, {}))).endswith(said)
 
@@ -549,6 +550,9 @@ def test_a_decision_is_an_outcome():
     assert answer_kind(q) is Kind.OUTCOME
     assert outcome_strength("Epic and Google have to convince a jury, not the judge.", q) == 0.0
     assert outcome_strength("The jury found Google liable on every count.", q) == 1.0
+    fed = "What did the Federal Reserve decide on interest rates in December?"
+    assert answer_kind(fed) is Kind.OUTCOME
+    assert outcome_strength("Traders expect the Fed to hold rates steady at its meeting next week.", fed) == 0.0
 
 
 def test_a_number_answers_only_next_to_what_the_question_measures():
