@@ -130,12 +130,16 @@ _ABBREVIATED = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|N
 # open the speaker's name after a quotation ("... a criminal,” U.S." | "Attorney General
 # Merrick Garland said.")
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gov|Sen|Rep|Lt|Gen|Col|Sgt|Capt|Prof|Rev|Supt|Insp|Det)\.$")
+# a company's or a name's suffix with the sentence going on in lower case ("Alphabet Inc."
+# | "submitted a filing ...")
+_SUFFIX = re.compile(r"\b(?:Inc|Corp|Co|Ltd|Plc|LLC|Jr|Sr|Bros|Cos)\.$")
 _QUOTE_THEN_INITIALS = re.compile(r"[,?!]\s*[”\"’']\s+(?:[A-Z]\.){2,3}$")
 
 
 def _join_abbreviations(text: str, pieces: list[tuple[int, int, list[int]]]) -> list[tuple[int, int, list[int]]]:
-    """Sentences cut at an abbreviation followed by a number, or at a title or initials
-    followed by a name, joined again."""
+    """Sentences cut at an abbreviation followed by a number, at a title or initials
+    followed by a name, or at a company's suffix followed by more of the sentence,
+    joined again."""
     out: list[tuple[int, int, list[int]]] = []
     for a, b, row in pieces:
         before = text[out[-1][0] : out[-1][1]].rstrip() if out else ""
@@ -146,6 +150,7 @@ def _join_abbreviations(text: str, pieces: list[tuple[int, int, list[int]]]) -> 
             and (
                 (first.isdigit() and _ABBREVIATED.search(before))
                 or (first.isupper() and (_TITLE.search(before) or _QUOTE_THEN_INITIALS.search(before)))
+                or ((first.islower() or first in "–—-,;:)") and _SUFFIX.search(before))
             )
         ):
             out[-1] = (out[-1][0], b, out[-1][2] + row)

@@ -328,6 +328,10 @@ def test_a_sentence_cut_at_an_abbreviated_month_or_number_is_joined_again():
         "Attorney General Merrick Garland said.",
         "He moved to the U.S.",
         "Then he left.",
+        "On October 30, Google – the parent of YouTube within Alphabet Inc.",
+        "– issued a filing.",
+        "It is owned by Alphabet Inc.",
+        "The company agreed.",
         "End.",
     ]
     text = " ".join(pieces)
@@ -342,9 +346,12 @@ def test_a_sentence_cut_at_an_abbreviated_month_or_number_is_joined_again():
         "“It makes you a criminal,” U.S. Attorney General Merrick Garland said.",
         "He moved to the U.S.",
         "Then he left.",
+        "On October 30, Google – the parent of YouTube within Alphabet Inc. – issued a filing.",
+        "It is owned by Alphabet Inc.",
+        "The company agreed.",
         "End.",
     ]
-    assert [rows for *_, rows in joined] == [[0], [1, 2], [3, 4], [5, 6], [7, 8], [9], [10], [11]]
+    assert [rows for *_, rows in joined] == [[0], [1, 2], [3, 4], [5, 6], [7, 8], [9], [10], [11, 12], [13], [14], [15]]
 
 
 def test_a_date_in_a_short_lead_in_clause_belongs_to_the_clause_after_it():
