@@ -370,9 +370,10 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig, lex: LexicalIndex 
         if not loose and u.fits < cfg.min_fits:
             continue
         chosen.append(u)
-    if q.kind is Kind.REASON and any(_CONSEQUENCE.match(u.text) for u in chosen):
+    consequences = [u for u in chosen if _CONSEQUENCE.match(u.text)]
+    if q.kind is Kind.REASON and consequences:
         # "So 10MS produced its first paid course.": the cause is the sentence before
-        for u in [u for u in chosen if _CONSEQUENCE.match(u.text)]:
+        for u in consequences:
             before = sentence_before(u, units, lex)
             if before is not None and not _headline(before) and all(before.key() != c.key() for c in chosen):
                 chosen.append(before)

@@ -29,11 +29,11 @@ _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _ORDINAL_END = re.compile(r"(?:st|nd|rd|th)\b", re.I)
 _MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|yen|francs?|rupees?|usd|eur|gbp|cents?|pence)\b", re.I)
 _PERCENT = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b", re.I)
-# a number of time units ("six weeks", "a 10-day", "three more seasons"), not a number
+# a number of time units ("six weeks", "a 10-day", "three more games"), not a number
 # somewhere near a time word ("two blows ... in the 55th minute")
 _TIME_AMOUNT = re.compile(
     rf"(?:\b\d[\d,.]*|\b(?:a|an|{_NUM_WORDS}))[\s-]+(?:(?:more|further|extra|full|straight|consecutive|or so)[\s-]+)?"
-    r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|seasons?|decades?|nights?)\b"
+    r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|seasons?|decades?|nights?|games?|matches)\b"
     r"|\bsince\s+(?:\w+\s+)?(?:1[89]|20)\d\d\b",  # "in charge since 2019"
     re.I,
 )

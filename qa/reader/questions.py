@@ -595,15 +595,15 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
             part = _plain(blank[a:b])
             if asked_from and _LEANS.search(part):
                 # "... — who scored their goal?": whose is told by the set-up
-                before = [n for n in proper_names(blank[:a]) if n not in part]
+                before = [name for name in proper_names(blank[:a]) if name not in part]
                 part = f"{part} ({before[-1]})" if before else part
             # asked after a set-up, after "and" or "?", or first: not "..., who ..."
             joined = (
-                not blank[asked_from:a].strip()
-                or asked_from
-                or (n and re.search(r"\band\b|[?;]", blank[clauses[n - 1][1] : a]))
+                asked_from > 0
+                or not blank[:a].strip()
+                or (n > 0 and re.search(r"\band\b|[?;]", blank[clauses[n - 1][1] : a]) is not None)
             )
-            parts.append(Part(part, own or named, day, asks=bool(joined and _WH.match(blank, a))))
+            parts.append(Part(part, own or named, day, asks=joined and _WH.match(blank, a) is not None))
         return parts
     if anchored:
         # each outlet named anchors a part (with a day named in its clause); days
