@@ -61,11 +61,11 @@ CAUSE = re.compile(
     re.I,
 )
 SPEECH = re.compile(
-    r"\b(?:said|says|say|told|tells|warn(?:ed|s)?|add(?:ed|s)|assur(?:ed|es)|declar(?:ed|es)|stat(?:ed|es)|"
+    r"\b(?:said|says|say|told|tells|warn(?:ed|s)?|add(?:ed|s)(?!\s+to\b)|assur(?:ed|es)|declar(?:ed|es)|stat(?:ed|es)|"
     r"announc(?:ed|es)|insist(?:ed|s)|argu(?:ed|es)|claim(?:ed|s)|not(?:ed|es)|explain(?:ed|s)|stress(?:ed|es)|"
     r"urg(?:ed|es)|call(?:ed|s) on|according to|wrote|writes|tweeted|posted|believes?|describ(?:ed|es)|"
     r"welcom(?:ed|es)|critici[sz](?:ed|es)|reject(?:ed|s)|denie[sd]|admit(?:ted|s)|confirm(?:ed|s)|predict(?:ed|s)|"
-    r"suggest(?:ed|s)|recalled|asked|replied|responded|continued|joked|quipped|conceded|acknowledged|pointed out|"
+    r"suggest(?:ed|s)|recalled|asked|replied|responded|continued(?!\s+to\b)|joked|quipped|conceded|acknowledged|pointed out|"
     r"went on|summed up|put it|thinks|thought|feels|felt|doubts?|hopes?|expects?|vowed|promised|pledged)\b",
     re.I,
 )

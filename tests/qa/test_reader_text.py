@@ -613,3 +613,11 @@ def test_a_reason_told_as_a_consequence_is_quoted_with_the_sentence_before():
     q = analyse_question(text, analyse(text, {}))
     answer = [u.text for u in decide(q, units, ReaderConfig(), lex).answer]
     assert answer == ["So the school started charging for its courses.", "Sadiq needed a paid version to survive."]
+
+
+def test_going_on_to_do_something_is_not_speaking():
+    from qa.reader.kinds import SPEECH
+
+    assert not SPEECH.search("Rents had continued to climb, which added to the pressure.")
+    assert SPEECH.search('Novo Nordisk continued, "With respect to the study ..."')
+    assert SPEECH.search("The chancellor added.")
