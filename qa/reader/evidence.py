@@ -186,11 +186,6 @@ def score_units(
         measured = set(match(set(lex.query_terms(" ".join(MEASURES.findall(asked))))))
         focus_set = measured or focus_set
 
-    if q.kind is Kind.DATE and names:
-        # "when was Emily released": the date stands with the event, not only with a name
-        named = set(match(set(lex.query_terms(" ".join(names)))))
-        focus_set = (focus_set - named) or focus_set
-
     def near(clause: str) -> bool:
         return not focus_set.isdisjoint(match(set(lex.query_terms(clause))))
 

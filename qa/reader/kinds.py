@@ -164,7 +164,7 @@ def date_strength(text: str, question: str, near: Callable[[str], bool] | None =
     found = [m for m in DATE.finditer(text) if fold(m.group()) not in qlow]
     if not found:
         return 0.0
-    return 1.0 if _near(text, [m.span() for m in found], near) else 0.5
+    return 1.0 if _near(text, [m.span() for m in found], near) else 0.6
 
 
 def name_strength(text: str, q: Question) -> float:
