@@ -597,6 +597,10 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
                 # "... — who scored their goal?": whose is told by the set-up
                 before = [name for name in proper_names(blank[:a]) if name not in part]
                 part = f"{part} ({before[-1]})" if before else part
+            elif asked_from and _POINTS_BACK.search(part):
+                # "... covered Epic v Google. When did that trial start?": which trial
+                set_up = [name for name in proper_names(blank[:asked_from]) if name not in part]
+                part = f"{part} ({', '.join(set_up[:3])})" if set_up else part
             # asked after a set-up, after "and" or "?", or first: not "..., who ..."
             joined = (
                 asked_from > 0
@@ -638,6 +642,7 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
 _WH = re.compile(r"\s*(?:and\s+)?(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
 _CREDITS = re.compile(r"(?:\(|,|\s)\s*(?:per|according to|via|says|said|reports?|reported)\s+(?:the\s+)?$", re.I)
 _LEANS = re.compile(r"\b(?:he|she|him|her|his|they|them|their)\b", re.I)
+_POINTS_BACK = re.compile(r"\b(?:it|its|that|this|these|those|the same)\b", re.I)
 # a question asked after a statement that sets it up ("TechCrunch covered both X and Y
 # — how much is X paying, and ...?"): its parts are the questions, not the set-up
 _SET_UP_END = re.compile(r"\s+[—–-]+\s+|:\s+|[.;]\s+")

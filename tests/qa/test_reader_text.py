@@ -134,6 +134,9 @@ def test_a_set_up_statement_is_no_part_and_a_part_leaning_on_it_borrows_its_name
     text = "Spurs were in The Roar's match report. What's Tottenham's cheapest ticket, and who scored their goal?"
     q = analyse_question(text, analyse(text, aliases))
     assert [p.text for p in q.parts] == ["What's Tottenham's cheapest ticket", "who scored their goal (Tottenham)"]
+    text = "TechCrunch covered Epic v Google. When did that trial start, and how long did Sweeney say it lasted?"
+    q = analyse_question(text, analyse(text, aliases))
+    assert [p.text for p in q.parts][0] == "When did that trial start (Epic, Google)"
 
 
 def test_a_part_asks_its_own_kind_when_it_is_a_question_of_its_own():
