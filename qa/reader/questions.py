@@ -595,11 +595,11 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
             part = _plain(blank[a:b])
             if asked_from and _LEANS.search(part):
                 # "... — who scored their goal?": whose is told by the set-up
-                before = [name for name in proper_names(blank[:a]) if name not in part]
+                before = [name for name in _set_up_names(blank[:a]) if name not in part]
                 part = f"{part} ({before[-1]})" if before else part
             elif asked_from and _POINTS_BACK.search(part):
                 # "... covered Epic v Google. When did that trial start?": which trial
-                set_up = [name for name in proper_names(blank[:asked_from]) if name not in part]
+                set_up = [name for name in _set_up_names(blank[:asked_from]) if name not in part]
                 part = f"{part} ({', '.join(set_up[:3])})" if set_up else part
             # asked after a set-up, after "and" or "?", or first: not "..., who ..."
             joined = (
@@ -613,6 +613,14 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
         # each outlet named anchors a part (with a day named in its clause); days
         # alone anchor parts when no outlet is named
         anchors = list(outlets) or [(span, named) for _, span in days]
+        if asked_from and all(span[1] <= asked_from for span, _ in anchors):
+            # "Everton won in both X's preview and Y's round-up. Who did they beat each
+            # time?": the one question, asked of each outlet the set-up names
+            asked = _plain(blank[asked_from:])
+            names = [name for name in _set_up_names(blank[:asked_from]) if name not in asked]
+            if names and (_LEANS.search(asked) or _POINTS_BACK.search(asked)):
+                asked = f"{asked} ({', '.join(names[:3])})"
+            return [Part(asked, outlets=keys) for _, keys in anchors] if len(anchors) >= 2 else []
         parts = []
         for n, (span, keys) in enumerate(anchors):
             end = anchors[n + 1][0][0] if n + 1 < len(anchors) else len(text)
@@ -651,6 +659,13 @@ _ASKS = re.compile(
     r"will|would)\b",
     re.I,
 )
+
+
+def _set_up_names(text: str) -> list[str]:
+    """The names in a question's set-up, its first word included ("Everton won 3-0 in
+    both ..."): unlike a question's first word ("Approximately how many ..."), a set-up's
+    is as likely a name as any other."""
+    return proper_names("so " + text)
 
 
 def _asked_from(text: str) -> int:

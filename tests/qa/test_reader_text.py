@@ -137,6 +137,13 @@ def test_a_set_up_statement_is_no_part_and_a_part_leaning_on_it_borrows_its_name
     text = "TechCrunch covered Epic v Google. When did that trial start, and how long did Sweeney say it lasted?"
     q = analyse_question(text, analyse(text, aliases))
     assert [p.text for p in q.parts][0] == "When did that trial start (Epic, Google)"
+    # one question asked of each outlet the set-up names
+    text = "Everton won 3-0 in both TechCrunch's preview and The Roar's round-up. Who did they beat each time?"
+    q = analyse_question(text, analyse(text, aliases))
+    assert [(p.text, p.outlets) for p in q.parts] == [
+        ("Who did they beat each time (Everton)", ["techcrunch"]),
+        ("Who did they beat each time (Everton)", ["the roar"]),
+    ]
 
 
 def test_a_part_asks_its_own_kind_when_it_is_a_question_of_its_own():
