@@ -28,7 +28,7 @@ from ..retrieval import HybridRetriever
 from ..schema import REFUSAL, Answer, Citation, Filters, Passage
 from .attribution import full_name, speaker_before_passage, speaker_neighbour
 from .evidence import ReaderConfig, Verdict, decide, missing_names, overlap, question_terms, score_units
-from .followup import Condensed, condense
+from .followup import Condensed, condense, own_words
 from .names import mentions, words
 from .questions import (
     Kind,
@@ -168,7 +168,8 @@ class Answerer:
         cfg = self.config
         snap = self.retriever.snapshot()
         lex = snap.lexical
-        sub = analyse_question(part.text, analyse(part.text, snap.aliases))
+        asked = own_words(part.text) or part.text  # without a broad question it sits under
+        sub = analyse_question(asked, analyse(asked, snap.aliases))
         sub.kind = part_kind(part, sub, q)
         sub.names = [n for n in sub.names if n in q.names]
         found = self.retriever.search(part.text, cfg.part_passages, _narrow(filters, part, q))

@@ -502,10 +502,10 @@ def analyse_question(text: str, info: QueryInfo) -> Question:
 
 def part_kind(part: Part, asked: Question, whole: Question) -> Kind:
     """The kind a part asks (``asked`` is its text analysed): its own when it is a
-    question of its own that says how ("..., and how much is X paying", "... — who
-    scored?"), else the whole question's ("Which company, reported by X, did A, and B?",
+    question of its own ("..., and how much is X paying", "... — who scored?", "...:
+    what happened to X"), else the whole question's ("Which company, reported by X, did A, and B?",
     "Which player, who ..., ..."); a statement question's parts keep their own."""
-    if whole.kind is Kind.STATEMENT or (part.asks and asked.kind not in (Kind.OTHER, Kind.YESNO)):
+    if whole.kind is Kind.STATEMENT or part.asks:
         return asked.kind
     return whole.kind
 
@@ -578,6 +578,7 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
     mention_at = [s for (s, _), _ in outlets] + [s for _, (s, _) in days]
     # after a set-up statement the clauses are questions: one content word is enough
     asked_from = _asked_from(blank)
+    umbrella = _plain(blank[:asked_from].strip(" :—–-")) if asked_from and _ASKS.match(blank.lstrip()) else ""
     spans = [(max(a, asked_from), b) for a, b in _clause_spans(blank) if b > asked_from]
     clauses = [
         (a, b)
@@ -589,11 +590,17 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
         parts = []
         for n, (a, b) in enumerate(clauses[:6]):
             own = [k for (s, _), keys in outlets if a <= s < b for k in keys]
+            # "... per Globes", an outlet not known by that name: not the others', all of them
+            where = own or ([] if _CREDITED.search(blank[a:b]) else named)
             day = next((i for i, (s, _) in days if a <= s < b), None)
             if day is None and len(days) == 1 and days[0][1][0] < asked_from:
                 day = 0  # the one day the set-up names ("Globes ran two stories on December 3")
             part = _plain(blank[a:b])
-            if asked_from and _LEANS.search(part):
+            if umbrella:
+                # "How has the war hit business: what happened to X?": the broad question
+                # in brackets, as a follow-up keeps what it borrowed (followup.own_words)
+                part = f"{part}? ({umbrella})"
+            elif asked_from and _LEANS.search(part):
                 # "... — who scored their goal?": whose is told by the set-up
                 before = [name for name in _set_up_names(blank[:a]) if name not in part]
                 part = f"{part} ({before[-1]})" if before else part
@@ -607,7 +614,7 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
                 or not blank[:a].strip()
                 or (n > 0 and re.search(r"\band\b|[?;]", blank[clauses[n - 1][1] : a]) is not None)
             )
-            parts.append(Part(part, own or named, day, asks=joined and _WH.match(blank, a) is not None))
+            parts.append(Part(part, where, day, asks=joined and _WH.match(blank, a) is not None))
         return parts
     if anchored:
         # each outlet named anchors a part (with a day named in its clause); days
@@ -648,6 +655,7 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
 
 
 _WH = re.compile(r"\s*(?:and\s+)?(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
+_CREDITED = re.compile(r"\b(?:per|according to|via)\s+(?:the\s+)?[A-Z]")
 _CREDITS = re.compile(r"(?:\(|,|\s)\s*(?:per|according to|via|says|said|reports?|reported)\s+(?:the\s+)?$", re.I)
 _LEANS = re.compile(r"\b(?:he|she|him|her|his|they|them|their)\b", re.I)
 _POINTS_BACK = re.compile(r"\b(?:it|its|that|this|these|those|the same)\b", re.I)
@@ -669,10 +677,13 @@ def _set_up_names(text: str) -> list[str]:
 
 
 def _asked_from(text: str) -> int:
-    """Where the question proper starts after a set-up statement, else 0."""
-    if _ASKS.match(text.lstrip()):
-        return 0
+    """Where the question proper starts after a set-up statement, or after a broad
+    question that a colon or dash opens onto ("How has the war hit business: what
+    happened to X, and how far did Y fall?"), else 0."""
+    leads_with_question = _ASKS.match(text.lstrip()) is not None
     for m in _SET_UP_END.finditer(text):
+        if leads_with_question and m.group().strip() not in (":", "—", "–", "-", "--"):
+            continue
         if _ASKS.match(text, m.end()):
             return m.end()
     return 0

@@ -3,7 +3,7 @@
 import pytest
 
 from qa.query import analyse
-from qa.reader.followup import condense, is_follow_up
+from qa.reader.followup import condense, is_follow_up, own_words
 from qa.reader.kinds import date_strength, fits, quantity_strength, reason_strength
 from qa.reader.names import mentions, same_word, words
 from qa.reader.questions import Kind, analyse_question, answer_kind, proper_names, speaker_of
@@ -137,6 +137,18 @@ def test_a_set_up_statement_is_no_part_and_a_part_leaning_on_it_borrows_its_name
     text = "TechCrunch covered Epic v Google. When did that trial start, and how long did Sweeney say it lasted?"
     q = analyse_question(text, analyse(text, aliases))
     assert [p.text for p in q.parts][0] == "When did that trial start (Epic, Google)"
+    # a broad question opening onto sub-questions: each asks its own kind, under the broad one;
+    # "per Globes", an outlet known by another name, searches every outlet
+    text = (
+        "How has the war hit Israeli business: what happened to Check Point's staff per TechCrunch, "
+        "and how far did the Tel Aviv 35 fall per Globes?"
+    )
+    q = analyse_question(text, analyse(text, aliases))
+    assert [(p.text, p.outlets) for p in q.parts] == [
+        ("what happened to Check Point's staff? (How has the war hit Israeli business)", ["techcrunch"]),
+        ("how far did the Tel Aviv 35 fall per Globes? (How has the war hit Israeli business)", []),
+    ]
+    assert all(p.asks for p in q.parts)
     # one question asked of each outlet the set-up names
     text = "Everton won 3-0 in both TechCrunch's preview and The Roar's round-up. Who did they beat each time?"
     q = analyse_question(text, analyse(text, aliases))
@@ -157,6 +169,10 @@ def test_a_part_asks_its_own_kind_when_it_is_a_question_of_its_own():
     )
     assert whole.kind is Kind.QUANTITY
     assert [part_kind(p, ask(p.text), whole) for p in whole.parts] == [Kind.QUANTITY, Kind.PERSON]
+    broad = ask(
+        "How much did the war cost Israel: what happened to Check Point's staff, and how far did the index fall?"
+    )
+    assert [part_kind(p, ask(own_words(p.text)), broad) for p in broad.parts] == [Kind.OTHER, Kind.QUANTITY]
     # a relative clause asks what the question asks
     clauses = ask(
         "Which company, who recently hired a former Google researcher, is developing GPT-4 Turbo, and plans an app store?"
