@@ -568,7 +568,11 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
     - the clauses of a question stacking facts ("Which company, reported by X, did A,
       and B, while C?"), each searched within the outlet or day it names, else within
       every outlet the question names;
-    - failing that, one part per outlet or day it names, when it names two or more;
+    - after a set-up statement ("TechCrunch covered X and Y — how much ..., and who
+      ...?") or under a broad question ("How has the war hit business: what ..., and how
+      far ...?"), the questions after it, each with what it leans on in brackets;
+    - failing that, one part per outlet or day it names, when it names two or more (the
+      one question after a set-up naming them, asked of each);
     - for "which came first, A or B" and "A before or after B", A and B.
     No parts means the question is answered as a whole."""
     outlets = _keys_per_span(info.outlet_mentions)
@@ -596,18 +600,8 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
             if day is None and len(days) == 1 and days[0][1][0] < asked_from:
                 day = 0  # the one day the set-up names ("Globes ran two stories on December 3")
             part = _plain(blank[a:b])
-            if umbrella:
-                # "How has the war hit business: what happened to X?": the broad question
-                # in brackets, as a follow-up keeps what it borrowed (followup.own_words)
-                part = f"{part}? ({umbrella})"
-            elif asked_from and _LEANS.search(part):
-                # "... — who scored their goal?": whose is told by the set-up
-                before = [name for name in _set_up_names(blank[:a]) if name not in part]
-                part = f"{part} ({before[-1]})" if before else part
-            elif asked_from and _POINTS_BACK.search(part):
-                # "... covered Epic v Google. When did that trial start?": which trial
-                set_up = [name for name in _set_up_names(blank[:asked_from]) if name not in part]
-                part = f"{part} ({', '.join(set_up[:3])})" if set_up else part
+            if asked_from:
+                part = _leaning(part, blank[:asked_from], blank[:a], umbrella)
             # asked after a set-up, after "and" or "?", or first: not "..., who ..."
             joined = (
                 asked_from > 0
@@ -623,10 +617,7 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
         if asked_from and all(span[1] <= asked_from for span, _ in anchors):
             # "Everton won in both X's preview and Y's round-up. Who did they beat each
             # time?": the one question, asked of each outlet the set-up names
-            asked = _plain(blank[asked_from:])
-            names = [name for name in _set_up_names(blank[:asked_from]) if name not in asked]
-            if names and (_LEANS.search(asked) or _POINTS_BACK.search(asked)):
-                asked = f"{asked} ({', '.join(names[:3])})"
+            asked = _leaning(_plain(blank[asked_from:]), blank[:asked_from], blank[:asked_from], umbrella)
             return [Part(asked, outlets=keys) for _, keys in anchors] if len(anchors) >= 2 else []
         parts = []
         for n, (span, keys) in enumerate(anchors):
@@ -667,6 +658,23 @@ _ASKS = re.compile(
     r"will|would)\b",
     re.I,
 )
+
+
+def _leaning(part: str, set_up: str, before: str, umbrella: str) -> str:
+    """A part asked after a set-up, with what it leans on in brackets, as a follow-up
+    keeps what it borrowed (``followup.own_words`` reads it off): the broad question it
+    sits under ("How has the war hit business: what happened to X?"); whose "their" is
+    (the last name before it: "... — who scored their goal?"); what "that" points back
+    to (the set-up's names: "... covered Epic v Google. When did that trial start?")."""
+    if umbrella:
+        return f"{part}? ({umbrella})"
+    if _LEANS.search(part):
+        names = [name for name in _set_up_names(before) if name not in part]
+        return f"{part} ({names[-1]})" if names else part
+    if _POINTS_BACK.search(part):
+        names = [name for name in _set_up_names(set_up) if name not in part]
+        return f"{part} ({', '.join(names[:3])})" if names else part
+    return part
 
 
 def _set_up_names(text: str) -> list[str]:
