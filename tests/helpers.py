@@ -4,7 +4,7 @@ chosen store write, and the checks several test modules make of an answer or a s
 
 Fixtures live in conftest.py; test modules import helpers from here only (never from
 conftest or from another test module). Everything the tests read lies in tests/data,
-so a fresh clone runs them all without ../shared.
+so a fresh clone runs them all with no data set beside it.
 """
 
 from __future__ import annotations
