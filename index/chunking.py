@@ -67,20 +67,49 @@ def _punkt() -> Callable[[str], list[Span]]:
 
 def sentence_spans(body: str, splitter: Callable[[str], list[Span]] | None = None) -> list[Span]:
     """Sentences as (start, end) offsets into ``body``: paragraphs (lines) first, then
-    Punkt inside each paragraph; surrounding whitespace is left out of every span."""
+    Punkt inside each paragraph, with Punkt's false breaks at abbreviations mended
+    (``false_break``); surrounding whitespace is left out of every span."""
     split = splitter or _punkt()
     spans: list[Span] = []
     for para in _PARAGRAPH.finditer(body):
         text = para.group()
         if not text.strip():
             continue
+        first = len(spans)
         for s, e in split(text):
             seg = text[s:e]
             lead = len(seg) - len(seg.lstrip())
             trail = len(seg) - len(seg.rstrip())
-            if e - trail > s + lead:
-                spans.append((para.start() + s + lead, para.start() + e - trail))
+            if e - trail <= s + lead:
+                continue
+            span = (para.start() + s + lead, para.start() + e - trail)
+            if len(spans) > first and false_break(body[spans[-1][0] : spans[-1][1]], body[span[0] : span[1]]):
+                spans[-1] = (spans[-1][0], span[1])
+            else:
+                spans.append(span)
     return spans
+
+
+# abbreviations Punkt takes for a sentence's end: a month or "No." before a number ("On
+# Oct." | "13, he posted"), a title before a name ("Rep." | "Jim Jordan"), a country's
+# initials opening the speaker's name after a quotation ("... a criminal,” U.S." |
+# "Attorney General Merrick Garland said."), a company's suffix with the sentence going
+# on ("Alphabet Inc." | "– issued a filing")
+_BEFORE_NUMBER = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|No|Nos|Nr|pp?|Vol|Art)\.$")
+_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gov|Sen|Rep|Lt|Gen|Col|Sgt|Capt|Prof|Rev|Supt|Insp|Det)\.$")
+_QUOTE_THEN_INITIALS = re.compile(r"[,?!]\s*[”\"’']\s+(?:[A-Z]\.){2,3}$")
+_SUFFIX = re.compile(r"\b(?:Inc|Corp|Co|Ltd|Plc|LLC|Jr|Sr|Bros|Cos)\.$")
+
+
+def false_break(sentence: str, following: str) -> bool:
+    """Whether Punkt cut one sentence in two between ``sentence`` and ``following``
+    (two pieces of one paragraph) at an abbreviation."""
+    before, first = sentence.rstrip(), following[:1]
+    return bool(
+        (first.isdigit() and _BEFORE_NUMBER.search(before))
+        or (first.isupper() and (_TITLE.search(before) or _QUOTE_THEN_INITIALS.search(before)))
+        or ((first.islower() or first in "–—-,;:)") and _SUFFIX.search(before))
+    )
 
 
 def _split_long(body: str, span: Span, budget: int, counter: TokenCounter) -> list[Span]:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.chunking import false_break
+
 from ..lexical import LexicalIndex
 from ..schema import Passage
 
@@ -123,36 +125,13 @@ def split_passage(p: Passage, rank: int, lex: LexicalIndex, pos: int | None) -> 
     return units
 
 
-# words whose abbreviation stands before a number: the sentence splitter takes their
-# full stop for a sentence's end ("On Oct." | "13: ...", "at No." | "7 in the draft")
-_ABBREVIATED = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|No|Nos|Nr|pp?|Vol|Art)\.$")
-# ... or a title before a name ("Sen." | "Bob Menendez"), or a country's initials that
-# open the speaker's name after a quotation ("... a criminal,” U.S." | "Attorney General
-# Merrick Garland said.")
-_TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gov|Sen|Rep|Lt|Gen|Col|Sgt|Capt|Prof|Rev|Supt|Insp|Det)\.$")
-# a company's or a name's suffix with the sentence going on in lower case ("Alphabet Inc."
-# | "submitted a filing ...")
-_SUFFIX = re.compile(r"\b(?:Inc|Corp|Co|Ltd|Plc|LLC|Jr|Sr|Bros|Cos)\.$")
-_QUOTE_THEN_INITIALS = re.compile(r"[,?!]\s*[”\"’']\s+(?:[A-Z]\.){2,3}$")
-
-
 def _join_abbreviations(text: str, pieces: list[tuple[int, int, list[int]]]) -> list[tuple[int, int, list[int]]]:
-    """Sentences cut at an abbreviation followed by a number, at a title or initials
-    followed by a name, or at a company's suffix followed by more of the sentence,
-    joined again."""
+    """Sentences Punkt cut at an abbreviation joined again: ingestion mends them since
+    ``index.chunking.false_break`` (the same test), stores ingested before keep the cut
+    spans."""
     out: list[tuple[int, int, list[int]]] = []
     for a, b, row in pieces:
-        before = text[out[-1][0] : out[-1][1]].rstrip() if out else ""
-        first = text[a:b][:1]
-        if (
-            out
-            and "\n" not in text[out[-1][1] : a]
-            and (
-                (first.isdigit() and _ABBREVIATED.search(before))
-                or (first.isupper() and (_TITLE.search(before) or _QUOTE_THEN_INITIALS.search(before)))
-                or ((first.islower() or first in "–—-,;:)") and _SUFFIX.search(before))
-            )
-        ):
+        if out and "\n" not in text[out[-1][1] : a] and false_break(text[out[-1][0] : out[-1][1]], text[a:b]):
             out[-1] = (out[-1][0], b, out[-1][2] + row)
         else:
             out.append((a, b, row))

@@ -52,3 +52,21 @@ def test_paragraph_breaks_end_sentences(counter):
     body = "Headline without a full stop\n\nFirst sentence of the story. Second one."
     texts = [body[s:e] for s, e in sentence_spans(body)]
     assert texts[0] == "Headline without a full stop"
+
+
+def test_punkts_false_breaks_at_abbreviations_are_mended():
+    body = (
+        "“It makes you a criminal,” U.S. Attorney General Merrick Garland said. "
+        "On October 30, Google – the parent of YouTube within Alphabet Inc. – issued a filing. "
+        "Republican Rep. Jim Jordan failed again. He was picked at No. 7 overall.\n"
+        "It is owned by Alphabet Inc.\nThe company agreed."
+    )
+    texts = [body[s:e] for s, e in sentence_spans(body)]
+    assert texts == [
+        "“It makes you a criminal,” U.S. Attorney General Merrick Garland said.",
+        "On October 30, Google – the parent of YouTube within Alphabet Inc. – issued a filing.",
+        "Republican Rep. Jim Jordan failed again.",
+        "He was picked at No. 7 overall.",
+        "It is owned by Alphabet Inc.",
+        "The company agreed.",
+    ]
