@@ -172,22 +172,24 @@ def score_units(
     focus = [t for t in terms if len(t) > 2]
 
     match = TermMatcher(terms)
+
+    def held(text: str) -> set[str]:
+        """The question's terms a piece of text holds."""
+        return set(match(set(lex.query_terms(text))))
+
     focus_set = set(focus)
     if q.kind is Kind.OUTCOME and names:
         # a result is about the sides the question names ("Harlow v Dunmore"), not one
         # recalled from another season or another match of the same competition
-        named = set(match(set(lex.query_terms(" ".join(names)))))
-        focus_set = named or focus_set
-
+        focus_set = held(" ".join(names)) or focus_set
     if q.kind is Kind.QUANTITY:
         # "what is Veltrane's share price", "how much must Google pay": the number
-        # stands with what is measured, not with any of the question's words
-        asked = own_words(q.text) or q.text  # a follow-up's own words: "what's it worth?", not the raise before
-        measured = set(match(set(lex.query_terms(" ".join(MEASURES.findall(asked))))))
-        focus_set = measured or focus_set
+        # stands with what is measured, not with any of the question's words (a
+        # follow-up's own words: "what's it worth?", not the raise it borrowed)
+        focus_set = held(" ".join(_MEASURES.findall(own_words(q.text) or q.text))) or focus_set
 
     def near(clause: str) -> bool:
-        return not focus_set.isdisjoint(match(set(lex.query_terms(clause))))
+        return not focus_set.isdisjoint(held(clause))
 
     found: dict[int, set[str]] = {}
 
@@ -354,14 +356,14 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig, lex: LexicalIndex 
         return Verdict([], "The articles say it has not been made public.", closest=best)
     chosen = [best]
     most = cfg.max_sentences if q.kind in GATED_KINDS else cfg.max_sentences_open
+    # a reason is often given without a causal word: when the best sentence has none,
+    # a near-tied one need not have one either
+    loose = q.kind in (Kind.OTHER, Kind.YESNO, Kind.STATEMENT) or (q.kind is Kind.REASON and best.fits == 0.0)
     for u in relevant:
         if len(chosen) >= most or u.score < cfg.keep_ratio * best.score:
             break
         if u is best or any(overlap(u, c) or _near_duplicate(u, c) for c in chosen):
             continue
-        # a reason is often given without a causal word: when the best sentence has none,
-        # a near-tied one need not have one either
-        loose = q.kind in (Kind.OTHER, Kind.YESNO, Kind.STATEMENT) or (q.kind is Kind.REASON and best.fits == 0.0)
         if not loose and u.fits < cfg.min_fits:
             continue
         chosen.append(u)
@@ -398,7 +400,7 @@ def _next_unit(u: Unit, units: list[Unit]) -> Unit | None:
 
 
 # what a number measures, when a question names it
-MEASURES = re.compile(
+_MEASURES = re.compile(
     r"\b(?:share price|stock price|price|prices|fine|fined|salary|salaries|wage|wages|fee|fees|damages|ticket|tickets|"
     r"valuation|worth|budget|revenue|revenues|profit|profits|sales|toll|votes?|turnout|attendance|pay|paid|paying|"
     r"cost|costs|spend|spent|raise|raised|earn|earned|rent|rents)\b",
