@@ -69,8 +69,8 @@ def outlet_aliases(sources: list[str]) -> dict[str, list[str]]:
             continue
         names = {key, _SPLIT.split(key)[0].strip()}
         names |= {n.removeprefix("the ").strip() for n in list(names)}
-        first = s.split()[0] if s.split() else ""
-        if len(s.split()) >= 2 and len(first) >= 3 and first.isalpha() and first.isupper():
+        first, *rest = s.split() or [""]
+        if rest and len(first) >= 3 and first.isalpha() and first.isupper():
             names.add(first.casefold())  # "Fox's piece" is FOX News's (an acronym-like brand, not "Sky")
         for n in names:
             if len(n) >= 3:

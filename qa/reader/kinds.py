@@ -31,13 +31,14 @@ _MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|yen|francs?|rupees
 _PERCENT = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b", re.I)
 # a number of time units ("six weeks", "a 10-day", "three more games"), not a number
 # somewhere near a time word ("two blows ... in the 55th minute")
+_CLOCK = r"year|month|week|day|hour|minute|second|season|decade|night"
+_TIME_WORDS = rf"(?:{_CLOCK}|game|matche?)s?"  # a suspension "for three games" is a span of time too
 _TIME_AMOUNT = re.compile(
     rf"(?:\b\d[\d,.]*|\b(?:a|an|{_NUM_WORDS}))[\s-]+(?:(?:more|further|extra|full|straight|consecutive|or so)[\s-]+)?"
-    r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|seasons?|decades?|nights?|games?|matches)\b"
-    r"|\bsince\s+(?:\w+\s+)?(?:1[89]|20)\d\d\b",  # "in charge since 2019"
+    rf"{_TIME_WORDS}\b|\bsince\s+(?:\w+\s+)?(?:1[89]|20)\d\d\b",  # "in charge since 2019"
     re.I,
 )
-_TIME_UNIT = re.compile(r"^(?:year|month|week|day|hour|minute|second|season|decade|night)s?$")
+_TIME_UNIT = re.compile(rf"^(?:{_CLOCK})s?$")
 _AGE = re.compile(r"\b(?:aged?|years? old|year-old)\b|,\s*\d\d,", re.I)
 _DISTANCE = re.compile(r"\b(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|feet|foot|yards?|inches|cm|mm)\b", re.I)
 _MONTHS = (
