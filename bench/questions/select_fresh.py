@@ -5,9 +5,11 @@ select_multihop.py, another shuffle and none of the earlier sets' picks:
   sports 5, technology 5, entertainment 4, business 4, science 1, health 1;
 - reader_fresh2.jsonl: 30 articles, random.Random(2028), none of the above, at most two
   per outlet, quotas sports 7, technology 7, entertainment 6, business 6, science 2,
-  health 2.
+  health 2;
+- reader_fresh3.jsonl: 30 articles, random.Random(2029), none of the above, the same
+  quotas as the second.
 
-Usage: python3 bench/questions/select_fresh.py [corpus.json] [--second]
+Usage: python3 bench/questions/select_fresh.py [corpus.json] [--second | --third]
 """
 
 import json
@@ -55,10 +57,18 @@ def pick_second(corpus: list[dict]) -> list[int]:
     return _walk(corpus, 2028, QUOTA2, used)
 
 
+def pick_third(corpus: list[dict]) -> list[int]:
+    """The 30 articles of reader_fresh3.jsonl: none of the earlier sets'."""
+    used = {corpus[i]["url"] for i in sm.pick(corpus) + pick(corpus) + pick_second(corpus)}
+    return _walk(corpus, 2029, QUOTA2, used)
+
+
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--second"]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
     corpus = json.load(open(args[0] if args else "/work/shared/data/multihop-rag/corpus.json"))
-    chosen = pick_second(corpus) if "--second" in sys.argv else pick(corpus)
+    chosen = (
+        pick_third(corpus) if "--third" in sys.argv else pick_second(corpus) if "--second" in sys.argv else pick(corpus)
+    )
     for n, i in enumerate(chosen, 1):
         a = corpus[i]
         print(n, a["source"], a["published_at"][:10], a["category"], a["title"][:70], a["url"])

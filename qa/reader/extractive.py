@@ -27,10 +27,12 @@ from ..query import analyse
 from ..retrieval import HybridRetriever
 from ..schema import REFUSAL, Answer, Citation, Filters, Passage
 from .attribution import full_name, speaker_before_passage, speaker_neighbour
+from .casing import truecase
 from .evidence import ReaderConfig, Verdict, decide, missing_names, overlap, question_terms, score_units
 from .followup import Condensed, condense, own_words
 from .names import mentions, words
 from .questions import (
+    NOT_NAMES,
     Kind,
     Part,
     Question,
@@ -95,6 +97,9 @@ class Answerer:
         if not passages:
             why = " No article matches the filters." if not filters.is_empty() else ""
             return Evidence(standalone, [], [], lex, REFUSAL + why, parsed=q)
+        cased = truecase(c.asked, [p.text for p in passages], NOT_NAMES)
+        if cased != c.asked:  # "how many goals did ronaldo score": names read from the passages' capitals
+            q = analyse_question(cased, analyse(cased, snap.aliases))
         units = units_of(passages, lex, snap.positions)
         terms, weights = question_terms(standalone, lex, units, cfg.borrowed)
         qvec = self.retriever.embedder.embed_query(standalone)

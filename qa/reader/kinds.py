@@ -39,6 +39,8 @@ _TIME_AMOUNT = re.compile(
     re.I,
 )
 _TIME_UNIT = re.compile(rf"^(?:{_CLOCK})s?$")
+_DURATION = re.compile(rf"(?:\b\d[\d,.]*|\b(?:a|an|{_NUM_WORDS}))[\s-]+(?:{_CLOCK})s?\b", re.I)
+_ASKS_TIME = re.compile(rf"\bhow (?:long|old|soon|often)\b|\b(?:{_CLOCK})s?\b|\bage\b")
 _AGE = re.compile(r"\b(?:aged?|years? old|year-old)\b|,\s*\d\d,", re.I)
 _DISTANCE = re.compile(r"\b(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|feet|foot|yards?|inches|cm|mm)\b", re.I)
 _MONTHS = (
@@ -103,12 +105,17 @@ def quantity_strength(text: str, question: str, near: Callable[[str], bool] | No
     is about (0.6 for a span of time: "after 12 years in the post" need not repeat "in
     charge", while money and counts abound in a story)."""
     qlow = fold(question)
+    # a span of time ("six-hour windows", "over the past 20 years") counts no mice,
+    # copies or dollars: it answers only a question about time
+    spans = [] if _ASKS_TIME.search(qlow) else [m.span() for m in _DURATION.finditer(text)]
     found = [
         m
         for m in NUMBER.finditer(text)
-        if fold(m.group().strip()) not in qlow
+        if fold(m.group().strip().rstrip(",.")) not in qlow  # "Pink Friday 2," is the question's own 2
         and not _YEAR.match(m.group().strip())
         and not _ORDINAL_END.match(text, m.end())  # "the 55th minute" counts nothing
+        and m.group().strip().lower() != "one"  # "at least one variant", "one of the": a pronoun more than a count
+        and not any(a <= m.start() < b for a, b in spans)
     ]
     if not found:
         return 0.0

@@ -124,6 +124,8 @@ def mentions(text_words: list[str] | set[str], name: str) -> bool:
     name_words = [w for w in words(name) if w not in _PARTICLES]
     if not name_words:
         return True
+    if _ACRONYM.fullmatch(name) and not isinstance(text_words, set) and _initials_in(name_words[0], text_words):
+        return True  # "UCSD": University of California San Diego
     if len(name_words) == 1 or _looks_personal(name_words):
         last = name_words[-1]
         return any(same_word(last, t) for t in set(text_words))
@@ -145,6 +147,26 @@ def _phrase_in(name_words: list[str], text: list[str]) -> bool:
                 break
             j += 1
         else:
+            return True
+    return False
+
+
+_ACRONYM = re.compile(r"[A-Z]{3,6}(?:'s|’s)?")
+
+
+def _initials_in(acronym: str, text: list[str]) -> bool:
+    """Whether words in a row, little words aside, begin with the acronym's letters."""
+    for i in range(len(text)):
+        j = k = 0
+        while k < len(acronym) and i + j < len(text):
+            w = text[i + j]
+            j += 1
+            if k and w in _PARTICLES:
+                continue
+            if not w.startswith(acronym[k]):
+                break
+            k += 1
+        if k == len(acronym):
             return True
     return False
 

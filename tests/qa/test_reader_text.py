@@ -637,3 +637,47 @@ def test_going_on_to_do_something_is_not_speaking():
     assert not SPEECH.search("Rents had continued to climb, which added to the pressure.")
     assert SPEECH.search('Novo Nordisk continued, "With respect to the study ..."')
     assert SPEECH.search("The chancellor added.")
+
+
+def test_a_span_of_time_a_pronoun_one_or_the_questions_own_number_counts_nothing():
+    q = "How many mice were in the experiment?"
+    assert quantity_strength("Groups of mice ate only within six-hour windows each day.", q) == 0.0
+    assert (
+        quantity_strength("Weight has gone up over the past 20 years, he says.", "How much does the truck weigh?")
+        == 0.0
+    )
+    assert quantity_strength("The study used 40 mice.", q) == 1.0
+    assert quantity_strength("He was in charge for 12 years.", "How long was he in charge?") == 1.0
+    assert quantity_strength("At least one variant weighs as much as a Hummer.", "How much does it weigh?") == 0.0
+    q = "How many copies did Pink Friday 2 sell?"
+    assert quantity_strength("Before “Pink Friday 2,” her fifth album, dropped, fans waited.", q) == 0.0
+    assert quantity_strength("“Pink Friday 2,” sold 228,000 copies.", q) == 1.0
+
+
+def test_an_acronym_is_found_spelled_out():
+    assert mentions(words("Researchers at University of California San Diego School of Medicine"), "UCSD")
+    assert mentions(words("neither the National Highway Traffic Safety Administration nor"), "NHTSA")
+    assert not mentions(words("San Diego and California universities"), "UCSD")
+    assert not mentions(words("a different University of California campus"), "UCSD")
+
+
+def test_a_question_in_lower_case_takes_the_capitals_the_passages_write():
+    from qa.reader.casing import truecase
+    from qa.reader.questions import NOT_NAMES
+
+    passages = [
+        "Portugal captain Cristiano Ronaldo scored 54 goals in 2023, and Ronaldo said he will go on.",
+        "Jada Pinkett Smith said she and Will Smith have been separated since 2016; Will Smith will speak.",
+        "Apple said its Vision Pro will cost $3,499. We ate an apple and a pear with Jada Pinkett Smith.",
+    ]
+    assert truecase("how many goals did ronaldo score?", passages, NOT_NAMES) == "how many goals did Ronaldo score?"
+    assert (
+        truecase("since when have jada and will smith been separated", passages, NOT_NAMES)
+        == "since when have jada and Will Smith been separated"
+    )
+    # the passages write "apple" both ways and begin a sentence with "Apple": left as typed
+    assert truecase("what will apple's vision pro cost", passages, NOT_NAMES) == "what will apple's Vision Pro cost"
+    # a question with capitals is its writer's own
+    assert truecase("Did ronaldo score? Ask Apple", passages, NOT_NAMES) == "Did ronaldo score? Ask Apple"
+    q = analyse_question("how many goals did Ronaldo score?", analyse("how many goals did Ronaldo score?", {}))
+    assert q.names == ["Ronaldo"]
