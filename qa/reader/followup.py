@@ -82,6 +82,8 @@ def is_follow_up(question: str, in_conversation: bool = True) -> bool:
         return True
     if len(words_) <= 12 and _BACKREF.search(question):
         return True
+    if in_conversation and len(words_) <= 20 and _PERSON_PRONOUN.search(question) and not proper_names(question):
+        return True  # "How old is he, and how long has he been in the job?": he is named before
     return in_conversation and len(words_) <= 12 and not proper_names(question)
 
 

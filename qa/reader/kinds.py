@@ -168,11 +168,23 @@ def _quantity_unit(text: str, qlow: str) -> float:
 
 
 def date_strength(text: str, question: str, near: Callable[[str], bool] | None = None) -> float:
+    """1 for a date in a clause about the question's subject, 0.6 for one elsewhere, 0
+    for none; a "what day" question wants a day, not only a year or a month."""
     qlow = fold(question)
     found = [m for m in DATE.finditer(text) if fold(m.group()) not in qlow]
+    if _ASKS_DAY.search(qlow):
+        found = [m for m in found if _DAY.search(m.group())]
     if not found:
         return 0.0
     return 1.0 if _near(text, [m.span() for m in found], near) else 0.6
+
+
+_ASKS_DAY = re.compile(r"\b(?:what|which) (?:day|date)\b|\bon what day\b")
+_DAY = re.compile(
+    r"(?<!\d)\d{1,2}(?!\d)|"
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|tonight)\b",
+    re.I,
+)
 
 
 def name_strength(text: str, q: Question) -> float:
