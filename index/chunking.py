@@ -98,6 +98,14 @@ def sentence_spans(body: str, splitter: Callable[[str], list[Span]] | None = Non
 _BEFORE_NUMBER = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|No|Nos|Nr|pp?|Vol|Art)\.$")
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gov|Sen|Rep|Lt|Gen|Col|Sgt|Capt|Prof|Rev|Supt|Insp|Det)\.$")
 _QUOTE_THEN_INITIALS = re.compile(r"[,?!]\s*[”\"’']\s+(?:[A-Z]\.){2,3}$")
+# a country's initials inside a title or a body's name ("Assistant U.S." | "Attorney
+# Nicolas Roos", "the U.K." | "Supreme Court")
+_INITIALS = re.compile(r"\b(?:U\.S|U\.K|U\.N|E\.U)\.$")
+_BODY_AFTER_INITIALS = re.compile(
+    r"(?:Attorney|District|Department|Secretary|Senator|Sen\.|Rep\.|Army|Navy|Air Force|Marines?|Marshals?|Court|"
+    r"Supreme|Embassy|Ambassador|Treasury|Congress|Justice|Trade|Commerce|Federal|Capitol|Census|Coast Guard|"
+    r"Border|Customs|Securities|Food and Drug|Centers|Geological|Open|Olympic|Chamber|Special|Postal|Navy)\b"
+)
 _SUFFIX = re.compile(r"\b(?:Inc|Corp|Co|Ltd|Plc|LLC|Jr|Sr|Bros|Cos)\.$")
 
 
@@ -108,6 +116,7 @@ def false_break(sentence: str, following: str) -> bool:
     return bool(
         (first.isdigit() and _BEFORE_NUMBER.search(before))
         or (first.isupper() and (_TITLE.search(before) or _QUOTE_THEN_INITIALS.search(before)))
+        or (_INITIALS.search(before) and _BODY_AFTER_INITIALS.match(following))
         or ((first.islower() or first in "–—-,;:)") and _SUFFIX.search(before))
     )
 

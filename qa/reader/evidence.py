@@ -380,9 +380,19 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig, lex: LexicalIndex 
         after = _next_unit(best, units)
         if after is not None and not _headline(after) and all(after.key() != c.key() for c in chosen):
             chosen.append(after)
+    for u in list(chosen):
+        if _ANNOUNCES.search(u.text):
+            # "Kyncl's answer was unequivocal." / "... he said:": what was said comes next
+            after = _next_unit(u, units)
+            if after is not None and all(after.key() != c.key() for c in chosen):
+                chosen.insert(chosen.index(u) + 1, after)
     return Verdict(chosen)
 
 
+_ANNOUNCES = re.compile(
+    r"(?::|\b(?:answer|reply|response|verdict|message|explanation|reaction) (?:was|is)(?:\s+[\w-]+){1,3}\.)[\"”’]?\s*$",
+    re.I,
+)
 _CONSEQUENCE = re.compile(
     r"\W*(?:so|thus|hence|therefore|consequently|as a result|that'?s why|that is why|this is why|which is why|"
     r"this (?:led|prompted|meant)|that (?:led|prompted|meant))\b",

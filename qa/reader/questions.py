@@ -197,7 +197,8 @@ _CLAUSE_SPLIT = re.compile(
 
 # words that frame a question rather than say what it is about
 FRAME = re.compile(
-    r"\bhow (?:many|much|often|long|far)\b|\bwhat (?:kind|type|sort|number|percentage) of\b|\baccording to\b|"
+    r"\bhow (?:many|much|often|long|far|old)\b|\bwhat (?:kind|type|sort|number|percentage) of\b|\baccording to\b|"
+    r"\b(?:what|which|on what) (?:day|date|year|month|time)\b|"  # the slot asked: "what day" is not a word to find
     r"\b(?:the|an?|this|that) (?:article|piece|report|story|coverage|roundup|round-up)\b|\breported by\b|"
     r"\b(?:published|reported|written) (?:by|in|on)\b",
     re.I,

@@ -58,7 +58,8 @@ def test_punkts_false_breaks_at_abbreviations_are_mended():
     body = (
         "“It makes you a criminal,” U.S. Attorney General Merrick Garland said. "
         "On October 30, Google – the parent of YouTube within Alphabet Inc. – issued a filing. "
-        "Republican Rep. Jim Jordan failed again. He was picked at No. 7 overall.\n"
+        "Republican Rep. Jim Jordan failed again. He was picked at No. 7 overall. "
+        "Wang was asked by Assistant U.S. Attorney Nicolas Roos about it. He moved to the U.S. The firm grew.\n"
         "It is owned by Alphabet Inc.\nThe company agreed."
     )
     texts = [body[s:e] for s, e in sentence_spans(body)]
@@ -67,6 +68,9 @@ def test_punkts_false_breaks_at_abbreviations_are_mended():
         "On October 30, Google – the parent of YouTube within Alphabet Inc. – issued a filing.",
         "Republican Rep. Jim Jordan failed again.",
         "He was picked at No. 7 overall.",
+        "Wang was asked by Assistant U.S. Attorney Nicolas Roos about it.",
+        "He moved to the U.S.",
+        "The firm grew.",
         "It is owned by Alphabet Inc.",
         "The company agreed.",
     ]
