@@ -66,3 +66,16 @@ def test_a_pronoun_skips_names_whose_first_name_does_not_fit_it():
     assert c.asked == "Where is Emily Hand's dad from?"
     # a first name used for both (Taylor) does not stop "she"
     assert condense("What did she say?", ["What did Taylor Swift wear?"]).asked == "What did Taylor Swift say?"
+
+
+def test_a_longer_question_with_he_and_no_name_leans_on_the_answer():
+    pairs = [
+        (
+            "Who is stepping down as chair of the fund?",
+            "The fund's chair since 2018, Andrew Sutch, 73, is stepping down [1]",
+        )
+    ]
+    q = "How old is he, and how long has he been in the job?"
+    assert len(q.split()) > 12
+    assert condense(q, pairs).asked.startswith("How old is Andrew Sutch")
+    assert not is_follow_up("How old is the new chair of the Hipgnosis Songs Fund and how long has he been there?")

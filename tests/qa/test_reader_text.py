@@ -681,3 +681,33 @@ def test_a_question_in_lower_case_takes_the_capitals_the_passages_write():
     assert truecase("Did ronaldo score? Ask Apple", passages, NOT_NAMES) == "Did ronaldo score? Ask Apple"
     q = analyse_question("how many goals did Ronaldo score?", analyse("how many goals did Ronaldo score?", {}))
     assert q.names == ["Ronaldo"]
+
+
+def test_what_day_wants_a_day_and_its_slot_is_no_word_to_find():
+    from qa.reader.evidence import _content
+
+    q = "What day did Time name Swift its Person of the Year?"
+    assert date_strength("Taylor Swift has been named Time’s 2023 Person of the Year.", q) == 0.0
+    assert date_strength("On Wednesday 6 December, the magazine announced Swift had won.", q) == 1.0
+    assert date_strength("It was named on Oct. 20, 2023.", "What date was it named?") == 1.0
+    assert date_strength("Taylor Swift has been named Time’s 2023 Person of the Year.", "When was Swift named?") == 1.0
+    assert "day" not in _content(q).lower() and "old" not in _content("How old is he?").lower()
+
+
+def test_a_sentence_announcing_what_follows_is_quoted_with_it():
+    from qa.query import analyse
+    from qa.reader.evidence import ReaderConfig, decide
+    from qa.reader.questions import analyse_question
+    from qa.reader.sentences import Unit
+
+    body = "Asked about streaming, Kyncl's answer was unequivocal. “Music is much more resilient.” Other news."
+    (p,) = article_index([[body]])[1]
+    cuts = [(0, 54), (55, 86), (87, len(body))]
+    units = [Unit(p, 0, s, e, body[s:e]) for s, e in cuts]
+    for u, (score, relevance) in zip(units, [(3.0, 0.7), (1.0, 0.3), (0.5, 0.2)]):
+        u.score, u.relevance = score, relevance
+    text = "Is music streaming in trouble like video streaming?"
+    q = analyse_question(text, analyse(text, {}))
+    assert [u.text for u in decide(q, units, ReaderConfig()).answer] == [body[0:54], body[55:86]]
+    units[0].text = "Kyncl spoke about streaming at length."  # nothing announced: nothing added
+    assert [u.start for u in decide(q, units, ReaderConfig()).answer] == [0]
