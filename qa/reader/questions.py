@@ -629,7 +629,9 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
             # "viewership this year (per X)", "..., according to X": X tells what comes before
             tells_before = _CREDITS.search(text[start : span[0]]) is not None
             order = (before, after) if tells_before else (after, before)
-            clause = next((c for c in order if len(content_words(c)) >= 3), blank)
+            # the clause with three content words, else with two ("Polygon's review of
+            # Spider-Man 2 or ..."), else the whole question
+            clause = next((c for n in (3, 2) for c in order if len(content_words(c)) >= n), blank)
             parts.append(Part(_plain(clause), outlets=keys, day_index=day))
         return parts if len(parts) >= 2 else []
     if asks_order:

@@ -711,3 +711,12 @@ def test_a_sentence_announcing_what_follows_is_quoted_with_it():
     assert [u.text for u in decide(q, units, ReaderConfig()).answer] == [body[0:54], body[55:86]]
     units[0].text = "Kyncl spoke about streaming at length."  # nothing announced: nothing added
     assert [u.start for u in decide(q, units, ReaderConfig()).answer] == [0]
+
+
+def test_a_short_part_after_its_outlet_is_its_own():
+    text = "Which came out first: Polygon's review of Spider-Man 2 or Engadget's review of Mario Wonder?"
+    q = analyse_question(text, analyse(text, {"polygon": ["polygon"], "engadget": ["engadget"]}))
+    assert [(p.outlets, "Spider-Man" in p.text, "Mario" in p.text) for p in q.parts] == [
+        (["polygon"], True, False),
+        (["engadget"], False, True),
+    ]
