@@ -197,7 +197,8 @@ def name_strength(text: str, q: Question) -> float:
     for m in _CAPITAL_RUN.finditer(text):
         run = m.group(1)
         ws = words(run)
-        if not ws or all(w in asked or w in NOT_NAMES or len(w) < 2 for w in ws):
+        # "But I’m", "It’s": a contraction of a pronoun is nobody's name
+        if not ws or all(w in asked or w.split("'")[0] in NOT_NAMES or len(w) < 2 for w in ws):
             continue
         first_word = m.start() == len(text) - len(text.lstrip())
         if first_word and len(ws) == 1:

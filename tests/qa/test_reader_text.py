@@ -720,3 +720,12 @@ def test_a_short_part_after_its_outlet_is_its_own():
         (["polygon"], True, False),
         (["engadget"], False, True),
     ]
+
+
+def test_a_pronouns_contraction_is_no_name():
+    from qa.reader.kinds import name_strength
+
+    text = "Who owns the studio that made Spider-Man 2?"
+    q = analyse_question(text, analyse(text, {}))
+    assert name_strength("But I’m glad they’re there, anyway.", q) == 0.0
+    assert name_strength("It’s made by Insomniac Games, owned by Sony.", q) == 1.0
