@@ -104,7 +104,7 @@ _INITIALS = re.compile(r"\b(?:U\.S|U\.K|U\.N|E\.U)\.$")
 _BODY_AFTER_INITIALS = re.compile(
     r"(?:Attorney|District|Department|Secretary|Senator|Sen\.|Rep\.|Army|Navy|Air Force|Marines?|Marshals?|Court|"
     r"Supreme|Embassy|Ambassador|Treasury|Congress|Justice|Trade|Commerce|Federal|Capitol|Census|Coast Guard|"
-    r"Border|Customs|Securities|Food and Drug|Centers|Geological|Open|Olympic|Chamber|Special|Postal|Navy)\b"
+    r"Border|Customs|Securities|Food and Drug|Centers|Geological|Open|Olympic|Chamber|Special|Postal)\b"
 )
 _SUFFIX = re.compile(r"\b(?:Inc|Corp|Co|Ltd|Plc|LLC|Jr|Sr|Bros|Cos)\.$")
 

@@ -15,11 +15,12 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from .names import PARTICLES
+
 _WORD = re.compile(r"[a-z0-9][\w'’-]*", re.I)
 _LONGEST = 4  # words in a name looked up at once ("bank of america merrill")
 _OPENERS = set('.!?:;"“”‘’([\n')  # what comes before a sentence's (or a quotation's) first word
 _CAPITALISED_SHARE = 0.8  # of the phrase's occurrences inside sentences
-_LITTLE = {"of", "de", "la", "le", "van", "von", "der", "den", "da", "du", "del", "al", "bin", "ten", "the", "and", "&"}
 
 
 def lower_case(text: str) -> bool:
@@ -44,7 +45,7 @@ def truecase(text: str, sources: Sequence[str], not_names: set[str] | frozenset[
             if any(text[a.end() : b.start()] != " " for a, b in zip(span, span[1:])):
                 continue  # a name does not run across punctuation
             ws = [t.group() for t in span]
-            if ws[-1].lower() in not_names or ws[-1].lower() in _LITTLE or ws[0].lower() in _LITTLE:
+            if ws[-1].lower() in not_names or ws[-1].lower() in PARTICLES or ws[0].lower() in PARTICLES:
                 continue
             if length == 1 and (ws[0].lower() in not_names or ws[0].isdigit()):
                 continue
@@ -87,4 +88,4 @@ def _written_as(ws: list[str], sources: Sequence[str], least: int) -> str | None
 
 def _name_like(phrase: str) -> bool:
     words = phrase.split()
-    return all(w[:1].isupper() or w.lower() in _LITTLE for w in words) and words[0][:1].isupper()
+    return all(w[:1].isupper() or w.lower() in PARTICLES for w in words) and words[0][:1].isupper()

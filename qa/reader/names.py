@@ -121,7 +121,7 @@ def mentions(text_words: list[str] | set[str], name: str) -> bool:
     surname (the last word: articles shorten names after the first mention) anywhere;
     the name of a body ("Bank of Japan", "Premier League") as a phrase, when the words
     come in order (as a set, they need only all be there)."""
-    name_words = [w for w in words(name) if w not in _PARTICLES]
+    name_words = [w for w in words(name) if w not in PARTICLES]
     if not name_words:
         return True
     if _ACRONYM.fullmatch(name) and not isinstance(text_words, set) and _initials_in(name_words[0], text_words):
@@ -141,7 +141,7 @@ def _phrase_in(name_words: list[str], text: list[str]) -> bool:
             continue
         j = i + 1
         for nw in name_words[1:]:
-            if j < len(text) and text[j] in _PARTICLES and not same_word(nw, text[j]):
+            if j < len(text) and text[j] in PARTICLES and not same_word(nw, text[j]):
                 j += 1
             if j >= len(text) or not same_word(nw, text[j]):
                 break
@@ -161,7 +161,7 @@ def _initials_in(acronym: str, text: list[str]) -> bool:
         while k < len(acronym) and i + j < len(text):
             w = text[i + j]
             j += 1
-            if k and w in _PARTICLES:
+            if k and w in PARTICLES:
                 continue
             if not w.startswith(acronym[k]):
                 break
@@ -172,7 +172,7 @@ def _initials_in(acronym: str, text: list[str]) -> bool:
 
 
 # little words inside names that a question may drop or keep ("ten Hag", "Bank of America")
-_PARTICLES = {"of", "the", "de", "la", "le", "van", "von", "der", "den", "da", "du", "del", "al", "bin", "and", "&"}
+PARTICLES = {"of", "the", "de", "la", "le", "van", "von", "der", "den", "da", "du", "del", "al", "bin", "and", "&"}
 
 
 def _looks_personal(name_words: list[str]) -> bool:
