@@ -31,7 +31,7 @@ from .attribution import Speaker, attributed, contexts
 from .followup import own_words
 from .kinds import fits
 from .names import fold, mentions, same_word, words
-from .questions import FRAME, Kind, Question
+from .questions import FRAME, Kind, Question, content_words
 from .sentences import CHROME, Unit, sentence_before
 
 # the verbs of asking about a statement: attribution handles them, coverage should not
@@ -347,7 +347,12 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig, lex: LexicalIndex 
             return Verdict([], f"The articles do not quote {q.speaker} on this.", closest=most_relevant)
     elif best.relevance < floor:
         best = relevant[0]
-    if q.kind in GATED_KINDS and best.detail == 0.0 and best.similarity < cfg.detail_gate:
+    if (
+        q.kind in GATED_KINDS
+        and best.detail == 0.0
+        and best.similarity < cfg.detail_gate
+        and not _only_the_slot(q, best)
+    ):
         # the sentence holds the story's words but none of what is asked beyond them
         return Verdict([], _not_given(q), closest=best)
     if q.kind is not Kind.STATEMENT and _WITHHELD.search(best.text):
@@ -398,6 +403,19 @@ _CONSEQUENCE = re.compile(
     r"this (?:led|prompted|meant)|that (?:led|prompted|meant))\b",
     re.I,
 )
+
+
+def _only_the_slot(q: Question, u: Unit) -> bool:
+    """Whether the question asks nothing of its names but the slot ("How old is
+    Jonathan Smith?", "What day did Time name Swift its Person of the Year?") and the
+    unit fills it for them: then no other word of the question need be in it."""
+    named = {w for n in q.names for w in words(n)}
+    return (
+        bool(named)
+        and u.names >= 1.0
+        and u.fits >= 1.0
+        and all(w in named for w in words(" ".join(content_words(q.text))))
+    )
 
 
 def _next_unit(u: Unit, units: list[Unit]) -> Unit | None:

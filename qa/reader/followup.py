@@ -145,13 +145,16 @@ def _resolve_pronouns(q: str, prev: str, answer: str | None) -> str:
     if person:
         pattern = _PERSON_PRONOUN
         who = speaker_of(prev)
-        if re.match(r"\s*(?:who|whom|which \w+)\b", prev, re.I) and answered:
+        if re.match(r"\s*(?:who|whom|which \w+)\b", prev, re.I) and answered and not _WHO_IS_NAMED.match(prev):
             candidates = [*answered, *([who] if who else []), *asked]
         else:
             candidates = [*([who] if who else []), *asked, *answered]
         candidates = [*_kin_phrases(prev, candidates), *candidates]
         wanted = "m" if person.group(1).lower() in ("he", "him", "his", "himself") else "f"
-        referent = next((c for c in candidates if _gender(c) in (wanted, None)), None)
+        # a first name known to fit before one that may ("Civic Data" is nobody's)
+        referent = next((c for c in candidates if _gender(c) == wanted), None) or next(
+            (c for c in candidates if _gender(c) is None), None
+        )
     elif _GROUP_PRONOUN.search(q):
         pattern = _GROUP_PRONOUN
         referent = asked[0] if asked else (answered[0] if answered else None)
@@ -166,6 +169,10 @@ def _resolve_pronouns(q: str, prev: str, answer: str | None) -> str:
         return f"{referent}'s" if possessive else referent
 
     return pattern.sub(repl, q, count=1)
+
+
+# "Who is Adam Yedidia and why ...?": the question is about the person it names
+_WHO_IS_NAMED = re.compile(r"\s*who(?:'s|’s| is| was)\s+[A-Z]")
 
 
 def _kin_phrases(prev: str, names: list[str]) -> list[str]:

@@ -258,6 +258,14 @@ def spelled_out(text: str) -> str:
     return _state_school().sub(r"\1 State", text)
 
 
+_OPENS_WITH_AMOUNT = re.compile(
+    # not "how many seats did they win": a result, whose near misses say how it ended
+    r"^\W*(?:(?:and|so|but|ok|okay)\W+)?how (?:many|much|big|large|old|far)\b"
+    r"(?!.*\b(?:end|finish|turn out|win|won|beat|lose|lost|defeat|draw)\b)",
+    re.I,
+)
+
+
 def answer_kind(text: str) -> Kind:
     """The first matching kind; a statement wins over the generic kinds when the question
     asks what someone said or thought; a question that opens by asking what someone
@@ -265,6 +273,8 @@ def answer_kind(text: str) -> Kind:
     statement whatever it goes on to mention."""
     if _OPENS_WITH_SAYING.match(text) and speaker_of(text):
         return Kind.STATEMENT
+    if _OPENS_WITH_AMOUNT.match(text):
+        return Kind.QUANTITY  # "How big a fine did he agree to?" asks an amount, not how it ended
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(text):
             return kind

@@ -79,3 +79,20 @@ def test_a_longer_question_with_he_and_no_name_leans_on_the_answer():
     assert len(q.split()) > 12
     assert condense(q, pairs).asked.startswith("How old is Andrew Sutch")
     assert not is_follow_up("How old is the new chair of the Hipgnosis Songs Fund and how long has he been there?")
+
+
+def test_he_is_a_person_before_a_body_and_the_person_a_who_is_question_names():
+    pairs = [
+        (
+            "Which senator wants a probe into the tracking pixel?",
+            "Civic Data’s advice is to remove it. Senator James Paterson has called for an urgent probe [1]",
+        )
+    ]
+    assert condense("What's his job in the Coalition?", pairs).asked == "What's James Paterson's job in the Coalition?"
+    pairs = [
+        (
+            "Who is Adam Yedidia and why was he testifying?",
+            "Adam Yedidia testified against Sam Bankman-Fried, his former boss [1]",
+        )
+    ]
+    assert condense("What does he do for a living now?", pairs).asked == "What does Adam Yedidia do for a living now?"

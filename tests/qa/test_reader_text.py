@@ -729,3 +729,26 @@ def test_a_pronouns_contraction_is_no_name():
     q = analyse_question(text, analyse(text, {}))
     assert name_strength("But I’m glad they’re there, anyway.", q) == 0.0
     assert name_strength("It’s made by Insomniac Games, owned by Sony.", q) == 1.0
+
+
+def test_how_much_or_how_big_asks_an_amount_even_of_an_agreement():
+    assert answer_kind("How big a fine did Changpeng Zhao personally agree to?") is Kind.QUANTITY
+    assert answer_kind("How much did they agree to pay?") is Kind.QUANTITY
+    assert answer_kind("How many seats did Kessling Together win on the council?") is Kind.OUTCOME
+
+
+def test_a_question_asking_only_the_slot_of_its_names_needs_no_other_word():
+    from qa.reader.evidence import ReaderConfig, decide
+    from qa.reader.sentences import Unit
+
+    body = "Michigan State hired Jonathan Smith. Smith, 44, spent six seasons at Oregon State."
+    (p,) = article_index([[body]])[1]
+    units = [Unit(p, 0, s, e, body[s:e]) for s, e in [(0, 36), (37, len(body))]]
+    for u, (score, fit) in zip(units, [(3.0, 0.0), (2.9, 1.0)]):
+        u.score, u.relevance, u.fits, u.names, u.detail, u.similarity = score, 0.6, fit, 1.0, 0.0, 0.5
+    for text, answered in [("How old is Jonathan Smith?", True), ("How old was Jonathan Smith when hired?", False)]:
+        q = analyse_question(text, analyse(text, {}))
+        verdict = decide(q, units, ReaderConfig())
+        assert (verdict.refusal is None) is answered, text
+        if answered:
+            assert [u.start for u in verdict.answer] == [37]
