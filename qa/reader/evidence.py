@@ -386,6 +386,11 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig, lex: LexicalIndex 
         if after is not None and not _headline(after) and all(after.key() != c.key() for c in chosen):
             chosen.append(after)
     for u in list(chosen):
+        if _BARE_REPLY.match(u.text):
+            # '"Yes," responded Wang.': the question he answered is the sentence before
+            before = sentence_before(u, units, lex)
+            if before is not None and all(before.key() != c.key() for c in chosen):
+                chosen.insert(chosen.index(u), before)
         if _ANNOUNCES.search(u.text):
             # "Kyncl's answer was unequivocal." / "... he said:": what was said comes next
             after = _next_unit(u, units)
@@ -394,6 +399,10 @@ def decide(q: Question, units: list[Unit], cfg: ReaderConfig, lex: LexicalIndex 
     return Verdict(chosen)
 
 
+_BARE_REPLY = re.compile(
+    r"\W*(?:yes|no|yeah|yep|nope|correct|absolutely|never|i did|i do|i have|not at all)\b[,.!]?[\"”’]?[^\"“”]{0,40}$",
+    re.I,
+)
 _ANNOUNCES = re.compile(
     r"(?::|\b(?:answer|reply|response|verdict|message|explanation|reaction) (?:was|is)(?:\s+[\w-]+){1,3}\.)[\"”’]?\s*$",
     re.I,

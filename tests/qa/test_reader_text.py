@@ -752,3 +752,20 @@ def test_a_question_asking_only_the_slot_of_its_names_needs_no_other_word():
         assert (verdict.refusal is None) is answered, text
         if answered:
             assert [u.start for u in verdict.answer] == [37]
+
+
+def test_a_bare_reply_is_quoted_with_the_question_it_answers():
+    from qa.reader.evidence import ReaderConfig, decide
+    from qa.reader.sentences import Unit
+
+    body = "Roos asked Wang if he had committed wire fraud. “Yes,” responded Wang. The trial went on."
+    (p,) = article_index([[body]])[1]
+    cuts = [(0, 47), (48, 71), (72, len(body))]
+    units = [Unit(p, 0, s, e, body[s:e]) for s, e in cuts]
+    for u, (score, relevance) in zip(units, [(1.0, 0.3), (3.0, 0.7), (0.5, 0.2)]):
+        u.score, u.relevance, u.attributed = score, relevance, True
+    text = "Did Wang admit to crimes on the stand?"
+    q = analyse_question(text, analyse(text, {}))
+    assert [u.start for u in decide(q, units, ReaderConfig()).answer] == [0, 48]
+    units[1].text = "Wang spoke for an hour on the stand."
+    assert [u.start for u in decide(q, units, ReaderConfig()).answer] == [48]
