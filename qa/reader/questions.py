@@ -199,6 +199,7 @@ _CLAUSE_SPLIT = re.compile(
 FRAME = re.compile(
     r"\bhow (?:many|much|often|long|far|old)\b|\bwhat (?:kind|type|sort|number|percentage) of\b|\baccording to\b|"
     r"\b(?:what|which|on what) (?:day|date|year|month|time)\b|"  # the slot asked: "what day" is not a word to find
+    r"\b(?:these days|nowadays|right now|at the moment|at present|currently)\b|"  # "now" is when every story speaks
     r"\b(?:the|an?|this|that) (?:article|piece|report|story|coverage|roundup|round-up)\b|\breported by\b|"
     r"\b(?:published|reported|written) (?:by|in|on)\b",
     re.I,
@@ -613,6 +614,8 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
             part = _plain(blank[a:b])
             if asked_from:
                 part = _leaning(part, blank[:asked_from], blank[:a], umbrella)
+            elif n:  # "What is Armstead's cap number, and is he expected to play?": he is Armstead
+                part = _leaning(part, "", blank[:a], "")
             # asked after a set-up, after "and" or "?", or first: not "..., who ..."
             joined = (
                 asked_from > 0

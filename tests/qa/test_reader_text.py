@@ -769,3 +769,12 @@ def test_a_bare_reply_is_quoted_with_the_question_it_answers():
     assert [u.start for u in decide(q, units, ReaderConfig()).answer] == [0, 48]
     units[1].text = "Wang spoke for an hour on the stand."
     assert [u.start for u in decide(q, units, ReaderConfig()).answer] == [48]
+
+
+def test_a_later_part_with_he_carries_the_name_before_it_and_now_is_no_word_to_find():
+    from qa.reader.evidence import _content
+
+    text = "What is Arik Armstead's 2024 cap number with the 49ers, and is he expected to play against the Eagles?"
+    q = analyse_question(text, analyse(text, {}))
+    assert len(q.parts) == 2 and q.parts[1].text.endswith("(Arik Armstead)")
+    assert "days" not in _content("What is Canelo Alvarez worth these days?")
