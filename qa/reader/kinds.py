@@ -28,6 +28,9 @@ NUMBER = re.compile(
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _ORDINAL_END = re.compile(r"(?:st|nd|rd|th)\b", re.I)
 _MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|yen|francs?|rupees?|usd|eur|gbp|cents?|pence)\b", re.I)
+_MONEY_AFTER = re.compile(
+    r"\s*(?:(?:million|billion|trillion|bn|m)\s+)?(?:dollars?|euros?|pounds?|yen|francs?|rupees?|usd|eur|gbp)\b", re.I
+)
 _PERCENT = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b", re.I)
 # a number of time units ("six weeks", "a 10-day", "three more games"), not a number
 # somewhere near a time word ("two blows ... in the 55th minute")
@@ -117,6 +120,19 @@ def quantity_strength(text: str, question: str, near: Callable[[str], bool] | No
         and m.group().strip().lower() != "one"  # "at least one variant", "one of the": a pronoun more than a count
         and not any(a <= m.start() < b for a, b in spans)
     ]
+    count = re.search(r"\bhow many\s+(\w+)", qlow)
+    if count and not _TIME_UNIT.match(count.group(1)):
+        # a count of staff or seats is no sum of money, no share and no day of a month
+        days = [m.span() for m in DATE.finditer(text)]
+        found = [
+            m
+            for m in found
+            if not _MONEY.match(m.group().strip())
+            and not _MONEY_AFTER.match(text, m.end())
+            and not _PERCENT.search(m.group())
+            and not _PERCENT.match(text.lower(), m.end())
+            and not any(a <= m.start() < b for a, b in days)
+        ]
     if not found:
         return 0.0
     if _near(text, [m.span() for m in found], near):
@@ -174,11 +190,14 @@ def date_strength(text: str, question: str, near: Callable[[str], bool] | None =
     found = [m for m in DATE.finditer(text) if fold(m.group()) not in qlow]
     if _ASKS_DAY.search(qlow):
         found = [m for m in found if _DAY.search(m.group())]
+    elif _ASKS_MONTH.search(qlow):  # "in which month of 2024": a month, not the year again
+        found = [m for m in found if re.search(rf"\b(?:{_MONTHS})\b", m.group(), re.I)]
     if not found:
         return 0.0
     return 1.0 if _near(text, [m.span() for m in found], near) else 0.6
 
 
+_ASKS_MONTH = re.compile(r"\b(?:what|which) month\b")
 _ASKS_DAY = re.compile(r"\b(?:what|which) (?:day|date)\b|\bon what day\b")
 _DAY = re.compile(
     r"(?<!\d)\d{1,2}(?!\d)|"

@@ -778,3 +778,15 @@ def test_a_later_part_with_he_carries_the_name_before_it_and_now_is_no_word_to_f
     q = analyse_question(text, analyse(text, {}))
     assert len(q.parts) == 2 and q.parts[1].text.endswith("(Arik Armstead)")
     assert "days" not in _content("What is Canelo Alvarez worth these days?")
+
+
+def test_a_count_is_no_money_share_or_day_and_a_month_is_no_year():
+    q = "How many Activision Blizzard staff did Microsoft let go?"
+    assert quantity_strength("The deal was approved on October 12, 2023, after a long review.", q) == 0.0
+    assert quantity_strength("Microsoft completed its $69B takeover of Activision Blizzard.", q) == 0.0
+    assert quantity_strength("Shares fell 5% after Microsoft let staff go.", q) == 0.0
+    assert quantity_strength("Microsoft let 1,900 Activision Blizzard staff go.", q) == 1.0
+    assert quantity_strength("Microsoft paid $69B.", "How much did Microsoft pay?") == 1.0
+    q = "In which month of 2024 is the solar maximum expected?"
+    assert date_strength("The peak would likely arrive by 2024.", q) == 0.0
+    assert date_strength("The peak is now expected in July 2024.", q) == 1.0
