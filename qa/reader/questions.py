@@ -644,7 +644,7 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
             order = (before, after) if tells_before else (after, before)
             # the clause with three content words, else with two ("Polygon's review of
             # Spider-Man 2 or ..."), else the whole question
-            clause = next((c for n in (3, 2) for c in order if len(content_words(c)) >= n), blank)
+            clause = next((c for least in (3, 2) for c in order if len(content_words(c)) >= least), blank)
             parts.append(Part(_plain(clause), outlets=keys, day_index=day))
         return parts if len(parts) >= 2 else []
     if asks_order:
