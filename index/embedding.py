@@ -128,8 +128,17 @@ class Embedder:
             vec = self.embed_queries([text])[0]
         return vec
 
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Several queries in one forward pass (the parts of a question)."""
+    def embed_queries(self, texts: Sequence[str], remember: bool = True) -> np.ndarray:
+        """Several queries in one forward pass (the parts of a question), on the query
+        threads; ``remember=False`` for texts not asked again (a question's candidate
+        sentences), which would push questions out of the cache."""
+        if not remember:
+            if not texts:
+                return np.zeros((0, self.dimension), dtype=np.float32)
+            model = self.model
+            self._threads(self.query_threads)
+            vecs = model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+            return vecs.astype(np.float32, copy=False)
         with self._lock:
             cached = [self._recent.get(t) for t in texts]
         todo = [t for t, v in zip(texts, cached) if v is None]

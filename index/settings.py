@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         None, description="user:password (or several, comma-separated: user:pw,user2:pw2) for the web UI and REST API"
     )
 
+    rerank: int = Field(
+        0,
+        ge=0,
+        le=20,
+        description="best candidate sentences encoded again at question time to re-rank the answer (0: off)",
+    )
+
     # Optional LLM writer (qa.llm); the extractive answerer needs none of these.
     llm: Literal["extractive", "openai", "ollama", "llamacpp"] = Field(
         "extractive", description="who writes the answer"

@@ -194,9 +194,9 @@ class Assistant:
         ``NEWSQA_LLM`` names one."""
         if self._answerer is None:
             from .llm import make_chat_model
-            from .reader import Answerer
+            from .reader import Answerer, ReaderConfig
 
-            extractive = Answerer(self.retriever)
+            extractive = Answerer(self.retriever, ReaderConfig(rerank_top=self.settings.rerank))
             model = make_chat_model(self.settings)
             if model is None:
                 self._answerer = extractive

@@ -21,7 +21,7 @@ and when the articles cover the topic but not the detail, what they do say is sh
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,6 +86,12 @@ class ReaderConfig:
     # (0.3 was best on the dev questions, 0.6 or more on a fresh set written later; 0.6 is
     # never worse than 1.0 on either: docs/benchmarks.md, "Third round")
     borrowed: float = 0.6
+    # the best-scoring sentences, encoded on their own at question time, are ranked again
+    # by that vector's closeness to the question (NEWSQA_RERANK; off by default: six of
+    # them gain 1 to 4 points of answers right on the tuning sets but cost 60-100 ms a
+    # question on 2 cores, past the latency target; docs/benchmarks.md, "Fifth round")
+    rerank_top: int = 0
+    w_direct: float = 1.5
 
 
 @dataclass
@@ -153,9 +159,11 @@ def score_units(
     qvec: np.ndarray | None,
     lex: LexicalIndex,
     cfg: ReaderConfig,
+    encode: Callable[[list[str]], np.ndarray] | None = None,
 ) -> None:
     """Fill in every unit's features, relevance and score against ``text`` (the question,
-    or one part of it)."""
+    or one part of it); ``encode`` (the embedder) re-ranks the best few by their own
+    vectors."""
     total = sum(weights) or 1.0
     titles: dict[str, set[str]] = {}
     title_words: dict[str, list[str]] = {}
@@ -253,6 +261,31 @@ def score_units(
             score -= cfg.headline_penalty  # a subheading or caption restates the topic rather than answering
         u.score = score
         previous = u
+    if encode is not None and qvec is not None and cfg.rerank_top > 1:
+        rerank(units, qvec, encode, cfg)
+
+
+_ENCODED = 240  # characters of a sentence encoded for the re-ranking (its first 50-60 tokens)
+
+
+def rerank(units: list[Unit], qvec: np.ndarray, encode: Callable[[list[str]], np.ndarray], cfg: ReaderConfig) -> None:
+    """The ``rerank_top`` best units, encoded on their own, gain ``w_direct`` times their
+    vector's closeness to the question: a sentence's pooled vector has read its whole
+    chunk, and the closest in meaning to the question is often not the one holding most
+    of its words ("will be released Oct. 20 on PlayStation 5" for "when's it coming out on
+    PS5"). Every other unit gains what the least close of them gains, so none of them
+    overtakes a unit it was below."""
+    top = sorted(units, key=lambda u: -u.score)[: cfg.rerank_top]
+    if len(top) < 2:
+        return
+    gains = cfg.w_direct * (encode([u.text[:_ENCODED] for u in top]) @ qvec)
+    chosen = {id(u) for u in top}
+    floor = float(gains.min())
+    for u, gain in zip(top, gains):
+        u.score += float(gain)
+    for u in units:
+        if id(u) not in chosen:
+            u.score += floor
 
 
 _TERMINAL = re.compile(r"[.!?…][\"”’')\]]*\s*$")

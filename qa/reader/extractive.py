@@ -66,6 +66,10 @@ class Answerer:
         self.retriever = retriever
         self.config = config or ReaderConfig()
 
+    def _encode(self, sentences: list[str]) -> np.ndarray:
+        """Candidate sentences encoded at question time (not kept in the query cache)."""
+        return self.retriever.embedder.embed_queries(sentences, remember=False)
+
     def ask(self, question: str, history: list, filters: Filters) -> Answer:
         return self.write(self.gather(question, history, filters))
 
@@ -103,7 +107,7 @@ class Answerer:
         units = units_of(passages, lex, snap.positions)
         terms, weights = question_terms(standalone, lex, units, cfg.borrowed)
         qvec = self.retriever.embedder.embed_query(standalone)
-        score_units(units, q, standalone, terms, weights, qvec, lex, cfg)
+        score_units(units, q, standalone, terms, weights, qvec, lex, cfg, self._encode)
         ev = Evidence(standalone, passages, units, lex, parsed=q)
         if q.multi:
             return self._gather_parts(ev, q, filters)
@@ -186,7 +190,9 @@ class Answerer:
         if vec is None:
             vec = self.retriever.embedder.embed_query(part.text)
         terms, weights = question_terms(part.text, lex, cands)
-        score_units(cands, sub, part.text, terms, weights, vec, lex, cfg)
+        score_units(
+            cands, sub, part.text, terms, weights, vec, lex, cfg
+        )  # no re-ranking: a forward pass per part costs too much
         ranked = sorted(cands, key=lambda u: -u.score)
         best = ranked[0]
         if best.relevance < cfg.min_part_relevance:
