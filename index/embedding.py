@@ -133,26 +133,24 @@ class Embedder:
         threads; ``remember=False`` for texts not asked again (a question's candidate
         sentences), which would push questions out of the cache."""
         if not remember:
-            if not texts:
-                return np.zeros((0, self.dimension), dtype=np.float32)
-            model = self.model
-            self._threads(self.query_threads)
-            vecs = model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-            return vecs.astype(np.float32, copy=False)
+            return self._encode_queries(texts) if texts else np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
             cached = [self._recent.get(t) for t in texts]
         todo = [t for t, v in zip(texts, cached) if v is None]
         if todo:
-            model = self.model
-            self._threads(self.query_threads)
-            vecs = model.encode(list(todo), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-            fresh = dict(zip(todo, vecs.astype(np.float32, copy=False)))
+            fresh = dict(zip(todo, self._encode_queries(todo)))
             with self._lock:
                 self._recent.update(fresh)
                 while len(self._recent) > 256:
                     self._recent.pop(next(iter(self._recent)))
             cached = [v if v is not None else fresh[t] for t, v in zip(texts, cached)]
         return np.vstack(cached) if cached else np.zeros((0, self.dimension), dtype=np.float32)
+
+    def _encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        model = self.model
+        self._threads(self.query_threads)
+        vecs = model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        return vecs.astype(np.float32, copy=False)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
