@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checker for reader_fresh3.jsonl (100 reader-style questions over 30 articles)."""
+"""Checker for reader_fresh3.jsonl (100 reader-style questions over the 30 articles
+`select_fresh.py --third` picks). Usage: python3 bench/questions/check_fresh3.py [corpus.json]"""
 
 import collections
 import json
@@ -7,55 +8,12 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_questions import KINDS
+from select_fresh import pick_third
+
 CORPUS = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/multihop-rag/corpus.json"
 QFILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reader_fresh3.jsonl")
-ALLOWED = [
-    "https://www.theverge.com/2023/11/17/23951181/tires-sustainable-rubber-bridgestone-michelin",
-    "https://www.ft.com/content/40225f2c-e10f-47b3-a3ce-cdf9b15d66b3",
-    "https://techcrunch.com/2023/10/02/sbf-60-minutes/",
-    "https://www.livescience.com/animals/extinct-species/they-seemed-primed-to-take-over-how-the-great-dying-doomed-the-beast-tooth-and-set-the-stage-for-the-dawn-of-the-dinosaurs",
-    "https://theathletic.com/5061878/2023/11/14/uswnt-emma-hayes-hire-chelsea/",
-    "https://www.cnbc.com/2023/09/28/nike-nke-earnings-q1-2024.html",
-    "https://www.sportingnews.com/us/soccer/news/inter-miami-friendly-matches-2024-preseason-lionel-messi/4c4d6891ade0c8ddd2512bf7",
-    "https://www.zeebiz.com/trending/sports/news-icc-cricket-world-cup-2023-final-ind-vs-aus-head-to-head-record-in-odi-world-cup-check-india-vs-australia-match-stats-in-odi-series-265043",
-    "https://www.polygon.com/what-to-watch/23959772/best-noir-movies-watch-streaming-neo-noir",
-    "https://www.independent.co.uk/life-style/will-smith-jada-pinket-marriage-b2432586.html",
-    "https://fortune.com/2023/11/17/jeffrey-epstein-us-virgin-islands-jpmorgan-attorney-general-investigation-fired/",
-    "https://www.foxnews.com/lifestyle/meet-american-made-cranberries-turkey-day-tradition-marcus-urann-farmer-with-can-do-spirit",
-    "https://techcrunch.com/2023/09/28/norway-meta-ads-edpb-referral/",
-    "https://www.cnbc.com/2023/11/14/us-china-relations-are-now-more-about-crisis-prevention.html",
-    "https://www.polygon.com/23989600/rogue-trader-warhammer-40k-crpg-combat-characters-impressions",
-    "https://www.independent.co.uk/sport/football/newcastle-ac-milan-result-champions-league-b2463663.html",
-    "https://www.theage.com.au/lifestyle/life-and-relationships/is-this-worth-it-the-difficult-questions-the-shameless-founders-have-had-to-ask-each-other-20230926-p5e7sv.html?ref=rss&utm_medium=rss&utm_source=rss_lifestyle",
-    "https://www.smh.com.au/business/markets/asx-set-for-bright-start-a-drops-20231206-p5epbi.html?ref=rss&utm_medium=rss&utm_source=rss_business",
-    "https://www.livescience.com/health/hiv/we-could-end-the-aids-epidemic-in-less-than-a-decade-heres-how",
-    "https://www.foxnews.com/lifestyle/christmas-proves-love-triumphs-hate-amid-war-suffering-tragedy-turmoil",
-    "https://www.theverge.com/c/features/23903125/lurker-online-harassment-stalking-asian-academics",
-    "https://www.essentiallysports.com/nfl-active-perspective-news-is-the-coverage-on-taylor-swift-and-travis-kelces-romance-nothing-but-hype-or-a-pivotal-shift-in-nfls-century-old-game-plan-towards-global-recognition/",
-    "https://www.sportingnews.com/us/boxing/news/canelo-alvarez-vs-jermell-charlo-updates-results-highlights/fa89de539f8e4132e0ffa8c1",
-    "https://www.theguardian.com/football/2023/oct/20/pochettino-reece-james-mistake-future-chelsea-dna-arsenal",
-    "https://talksport.com/football/1659923/man-utd-defending-scars-champions-league/",
-    "https://www.nbcnews.com/news/us-news/epoch-times-falun-gong-growth-rcna111373",
-    "https://www.foxnews.com/health/suicide-prevention-program-nebraska-childrens-hospital-encouraging-life-saving-notes",
-    "https://www.foxnews.com/health/pittsburgh-boy-10-needs-second-liver-transplant-save-life-possible-love",
-    "https://www.engadget.com/hitting-the-books-democracy-in-a-hotter-time-david-orr-mit-press-143034391.html?src=rss",
-    "https://www.engadget.com/teenage-engineerings-ko-ii-sampler-review-150038528.html?src=rss",
-]
-KINDS = {
-    "quantity",
-    "date",
-    "person",
-    "reason",
-    "statement",
-    "attribution",
-    "paraphrase",
-    "yesno",
-    "multi",
-    "before_after",
-    "followup",
-    "near_miss",
-    "off_corpus",
-}
 FIELDS = {"id", "question", "history", "answerable", "answer_keys", "kind", "articles", "split"}
 TWO_ARTICLE = {"multi", "before_after"}
 N = 6  # forbidden shared run length
@@ -75,14 +33,13 @@ def alts(key):
 
 
 def main():
-    corpus = {a["url"]: a for a in json.load(open(CORPUS))}
-    allowed = set(ALLOWED)
+    articles = json.load(open(CORPUS))
+    corpus = {a["url"]: a for a in articles}
+    # the set's 30 articles, as select_fresh.py --third picks them
+    allowed = {articles[i]["url"] for i in pick_third(articles)}
     errs = []
-    assert len(allowed) == 30, "allowed list must have 30 urls"
-    for u in allowed:
-        if u not in corpus:
-            errs.append(f"allowed url not in corpus: {u}")
-    bodies = {u: corpus[u]["body"] for u in allowed if u in corpus}
+    assert len(allowed) == 30, "select_fresh.py --third must pick 30 articles"
+    bodies = {u: corpus[u]["body"] for u in allowed}
     grams = {u: ngrams(words(b)) for u, b in bodies.items()}
 
     recs = [json.loads(line) for line in open(QFILE, encoding="utf-8") if line.strip()]
