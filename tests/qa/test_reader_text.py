@@ -262,13 +262,9 @@ def test_a_why_question_without_a_cause_quotes_the_sentence_after():
     from qa.query import analyse
     from qa.reader.evidence import ReaderConfig, decide
     from qa.reader.questions import analyse_question
-    from qa.reader.sentences import Unit
 
     body = "Ternan did not join the lawsuit. It feels like looking backwards, he said. Other news follows here."
-    (p,) = article_index([[body]])[1]
-    units = [Unit(p, 0, s, e, body[s:e]) for s, e in [(0, 32), (33, 72), (73, len(body))]]
-    for u, (score, relevance) in zip(units, [(3.0, 0.7), (2.0, 0.5), (1.0, 0.2)]):
-        u.score, u.relevance = score, relevance
+    units = _scored_units(body, [(0, 32), (33, 72), (73, len(body))], [(3.0, 0.7), (2.0, 0.5), (1.0, 0.2)])
     text = "Why didn't Ternan join the lawsuit?"
     q = analyse_question(text, analyse(text, {}))
     assert q.kind is Kind.REASON
@@ -698,14 +694,9 @@ def test_a_sentence_announcing_what_follows_is_quoted_with_it():
     from qa.query import analyse
     from qa.reader.evidence import ReaderConfig, decide
     from qa.reader.questions import analyse_question
-    from qa.reader.sentences import Unit
 
     body = "Asked about streaming, Kyncl's answer was unequivocal. “Music is much more resilient.” Other news."
-    (p,) = article_index([[body]])[1]
-    cuts = [(0, 54), (55, 86), (87, len(body))]
-    units = [Unit(p, 0, s, e, body[s:e]) for s, e in cuts]
-    for u, (score, relevance) in zip(units, [(3.0, 0.7), (1.0, 0.3), (0.5, 0.2)]):
-        u.score, u.relevance = score, relevance
+    units = _scored_units(body, [(0, 54), (55, 86), (87, len(body))], [(3.0, 0.7), (1.0, 0.3), (0.5, 0.2)])
     text = "Is music streaming in trouble like video streaming?"
     q = analyse_question(text, analyse(text, {}))
     assert [u.text for u in decide(q, units, ReaderConfig()).answer] == [body[0:54], body[55:86]]
@@ -739,13 +730,12 @@ def test_how_much_or_how_big_asks_an_amount_even_of_an_agreement():
 
 def test_a_question_asking_only_the_slot_of_its_names_needs_no_other_word():
     from qa.reader.evidence import ReaderConfig, decide
-    from qa.reader.sentences import Unit
 
     body = "Michigan State hired Jonathan Smith. Smith, 44, spent six seasons at Oregon State."
-    (p,) = article_index([[body]])[1]
-    units = [Unit(p, 0, s, e, body[s:e]) for s, e in [(0, 36), (37, len(body))]]
-    for u, (score, fit) in zip(units, [(3.0, 0.0), (2.9, 1.0)]):
-        u.score, u.relevance, u.fits, u.names, u.detail, u.similarity = score, 0.6, fit, 1.0, 0.0, 0.5
+    units = _scored_units(
+        body, [(0, 36), (37, len(body))], [(3.0, 0.6), (2.9, 0.6)], names=1.0, detail=0.0, similarity=0.5
+    )
+    units[0].fits, units[1].fits = 0.0, 1.0
     for text, answered in [("How old is Jonathan Smith?", True), ("How old was Jonathan Smith when hired?", False)]:
         q = analyse_question(text, analyse(text, {}))
         verdict = decide(q, units, ReaderConfig())
@@ -756,14 +746,10 @@ def test_a_question_asking_only_the_slot_of_its_names_needs_no_other_word():
 
 def test_a_bare_reply_is_quoted_with_the_question_it_answers():
     from qa.reader.evidence import ReaderConfig, decide
-    from qa.reader.sentences import Unit
 
     body = "Roos asked Wang if he had committed wire fraud. “Yes,” responded Wang. The trial went on."
-    (p,) = article_index([[body]])[1]
     cuts = [(0, 47), (48, 71), (72, len(body))]
-    units = [Unit(p, 0, s, e, body[s:e]) for s, e in cuts]
-    for u, (score, relevance) in zip(units, [(1.0, 0.3), (3.0, 0.7), (0.5, 0.2)]):
-        u.score, u.relevance, u.attributed = score, relevance, True
+    units = _scored_units(body, cuts, [(1.0, 0.3), (3.0, 0.7), (0.5, 0.2)], attributed=True)
     text = "Did Wang admit to crimes on the stand?"
     q = analyse_question(text, analyse(text, {}))
     assert [u.start for u in decide(q, units, ReaderConfig()).answer] == [0, 48]
@@ -790,3 +776,17 @@ def test_a_count_is_no_money_share_or_day_and_a_month_is_no_year():
     q = "In which month of 2024 is the solar maximum expected?"
     assert date_strength("The peak would likely arrive by 2024.", q) == 0.0
     assert date_strength("The peak is now expected in July 2024.", q) == 1.0
+
+
+def _scored_units(body: str, cuts, scored, **same):
+    """One article's sentences (``cuts``) as reader units, each with its (score,
+    relevance) from ``scored`` and the features in ``same``."""
+    from qa.reader.sentences import Unit
+
+    (p,) = article_index([[body]])[1]
+    units = [Unit(p, 0, s, e, body[s:e]) for s, e in cuts]
+    for u, (score, relevance) in zip(units, scored):
+        u.score, u.relevance = score, relevance
+        for name, value in same.items():
+            setattr(u, name, value)
+    return units
