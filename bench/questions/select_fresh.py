@@ -7,9 +7,12 @@ select_multihop.py, another shuffle and none of the earlier sets' picks:
   per outlet, quotas sports 7, technology 7, entertainment 6, business 6, science 2,
   health 2;
 - reader_fresh3.jsonl: 30 articles, random.Random(2029), none of the above, the same
-  quotas as the second.
+  quotas as the second;
+- reader_fresh4.jsonl: 20 articles, random.Random(2030), none of the above, the first
+  set's quotas (a set about when to refuse: near misses, off-corpus questions and
+  answerable controls).
 
-Usage: python3 bench/questions/select_fresh.py [corpus.json] [--second | --third]
+Usage: python3 bench/questions/select_fresh.py [corpus.json] [--second | --third | --fourth]
 """
 
 import json
@@ -63,12 +66,17 @@ def pick_third(corpus: list[dict]) -> list[int]:
     return _walk(corpus, 2029, QUOTA2, used)
 
 
+def pick_fourth(corpus: list[dict]) -> list[int]:
+    """The 20 articles of reader_fresh4.jsonl: none of the earlier sets'."""
+    used = {corpus[i]["url"] for i in sm.pick(corpus) + pick(corpus) + pick_second(corpus) + pick_third(corpus)}
+    return _walk(corpus, 2030, QUOTA, used)
+
+
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     corpus = json.load(open(args[0] if args else "/work/shared/data/multihop-rag/corpus.json"))
-    chosen = (
-        pick_third(corpus) if "--third" in sys.argv else pick_second(corpus) if "--second" in sys.argv else pick(corpus)
-    )
+    flags = {"--second": pick_second, "--third": pick_third, "--fourth": pick_fourth}
+    chosen = next((f for flag, f in flags.items() if flag in sys.argv), pick)(corpus)
     for n, i in enumerate(chosen, 1):
         a = corpus[i]
         print(n, a["source"], a["published_at"][:10], a["category"], a["title"][:70], a["url"])
