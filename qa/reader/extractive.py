@@ -282,8 +282,8 @@ class Answerer:
             first, last = articles[0].passage.article, articles[-1].passage.article
             if first.published_at[:10] != last.published_at[:10]:
                 text += (
-                    f" So {_the(_name(first))} article ({_day(first.published_at)}) came before "
-                    f"{_the(_name(last))} one ({_day(last.published_at)})."
+                    f" So {_the(_name(first))} article{_titled(first)} ({_day(first.published_at)}) came before "
+                    f"{_the(_name(last))} one{_titled(last)} ({_day(last.published_at)})."
                 )
             else:
                 text += f" Both were published on {_day(first.published_at)}."
@@ -375,6 +375,18 @@ def _day(published_at: str) -> str:
 
 def _name(article) -> str:
     return article.source or re.sub(r"\s+", " ", article.title)[:60]
+
+
+def _titled(article, limit: int = 100) -> str:
+    """The article's title, quoted, so the reader knows which story each date belongs
+    to (two from one outlet are otherwise told apart by nothing); a long one is cut at
+    a word."""
+    title = re.sub(r"\s+", " ", article.title or "").strip()
+    if not title or not article.source:
+        return ""
+    if len(title) > limit:
+        title = title[:limit].rsplit(" ", 1)[0] + "…"
+    return f" “{title}”"
 
 
 def _the(name: str) -> str:

@@ -178,9 +178,11 @@ _SPEAKER_STOP = {
     "respectively",
 }
 
+# the ways people say "published": "came out", "ran", "went up", "was posted / released"
+_PUBLISHED = r"(?:came(?: out)?|was (?:published|released|posted|put out|out|reported|written)|happened|ran|went (?:up|out|live)|appeared)"
 ORDER = re.compile(
-    r"\b(?:before or after|after or before|which (?:came|was published|happened|was reported|was written|"
-    r"appeared) (?:first|earlier|later|last)|(?:published|reported|written|came|happened) (?:first|earlier|"
+    rf"\b(?:before or after|after or before|which (?:one |piece |article |report |story |review )?{_PUBLISHED} "
+    r"(?:first|earlier|later|last)|(?:published|reported|written|came|came out|happened|released|posted) (?:first|earlier|"
     r"later)|which (?:one |piece |article |report |story )?(?:came )?(?:first|earlier)|"
     r"(?:was|were|did) .{3,80} (?:before|after) )",
     re.I,

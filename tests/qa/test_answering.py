@@ -126,6 +126,9 @@ def test_which_came_first_is_answered_from_the_dates(invented):
     sources = [c.passage.article.source for c in ans.citations]
     assert sources.index("Culture Bulletin") < sources.index("The Northgate Courier")  # in date order
     assert "came before" in ans.text and "21 March 2024" in ans.text
+    # each date is told with its story's title: which article is which, not only which outlet
+    statement = ans.text[ans.text.index("came before") - 150 :]
+    assert "names Ana Lúcia Matos chief conductor" in statement and "to strike for 48 hours" in statement
 
 
 def test_own_question_set(news):

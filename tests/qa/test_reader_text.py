@@ -113,6 +113,14 @@ def test_two_outlets_make_two_parts_and_order_questions_are_seen():
     assert "EU safeguards" in q.parts[0].text and "executive order" in q.parts[1].text
 
 
+def test_came_out_ran_and_went_up_first_are_order_questions_too():
+    aliases = {"polygon": ["polygon"], "engadget": ["engadget"]}
+    text = "Which came out first: Polygon's review of Spider-Man 2 or Engadget's review of Mario Wonder?"
+    assert analyse_question(text, analyse(text, aliases)).asks_order
+    text = "Which piece ran first, the strike one or the conductor one?"
+    assert analyse_question(text, analyse(text, {})).asks_order
+
+
 def test_a_long_question_is_split_into_its_clauses():
     text = (
         "Which company, featured in several TechCrunch articles, is responsible for developing GPT-4 Turbo and "
