@@ -187,7 +187,6 @@ ORDER = re.compile(
     r"(?:was|were|did) .{3,80} (?:before|after) )",
     re.I,
 )
-SEVERAL = re.compile(r"\b(?:each|both|respectively|two (?:articles|pieces|stories|reports|outlets)|either)\b", re.I)
 _ALTERNATIVES = re.compile(
     r",?\s*(?:the\s+)?(?P<a>[^,?]{3,120}?)\s+or\s+(?:the\s+)?(?P<b>[^,?]{3,120}?)\s*\??\s*$", re.I
 )
