@@ -179,9 +179,9 @@ _SPEAKER_STOP = {
 }
 
 # the ways people say "published": "came out", "ran", "went up", "was posted / released"
-_PUBLISHED = r"(?:came(?: out)?|was (?:published|released|posted|put out|out|reported|written)|happened|ran|went (?:up|out|live)|appeared)"
+_CAME_OUT = r"(?:came(?: out)?|was (?:published|released|posted|put out|out|reported|written)|happened|ran|went (?:up|out|live)|appeared)"
 ORDER = re.compile(
-    rf"\b(?:before or after|after or before|which (?:one |piece |article |report |story |review )?{_PUBLISHED} "
+    rf"\b(?:before or after|after or before|which (?:one |piece |article |report |story |review )?{_CAME_OUT} "
     r"(?:first|earlier|later|last)|(?:published|reported|written|came|came out|happened|released|posted) (?:first|earlier|"
     r"later)|which (?:one |piece |article |report |story )?(?:came )?(?:first|earlier)|"
     r"(?:was|were|did) .{3,80} (?:before|after) )",
@@ -454,6 +454,8 @@ NOT_NAMES = {
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][\w'’.&-]*[\w]|[A-Za-zÀ-ÿ]")
 # lower-case words that may sit inside a name ("Bank of America", "ten Hag", "Tel Aviv 35")
 _INSIDE = {"of", "de", "la", "le", "van", "von", "der", "den", "da", "du", "del", "al", "bin", "ten", "&", "the"}
+# "New" opens a name when a capitalised word follows ("New York", "New Zealand")
+_OPENS_NAME = re.compile(r"New\s+[A-Z][a-z]")
 
 
 def proper_names(text: str, ignore_spans: list[tuple[int, int]] = ()) -> list[str]:
@@ -482,7 +484,11 @@ def proper_names(text: str, ignore_spans: list[tuple[int, int]] = ()) -> list[st
             continue
         bare = w.rstrip(".'’").removesuffix("'s").removesuffix("’s")
         capital = bare[:1].isupper() or (bare[:1].isdigit() and bool(run))
-        is_name = capital and (bare.lower() not in NOT_NAMES or (bare.isupper() and len(bare) > 1))
+        is_name = capital and (
+            bare.lower() not in NOT_NAMES
+            or (bare.isupper() and len(bare) > 1)
+            or bool(_OPENS_NAME.match(text, m.start()))
+        )
         if is_name:
             run.append((m.start(), m.start() + len(bare), bare))
         elif run and bare.lower() in _INSIDE and bare.islower():
@@ -602,6 +608,13 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
         for a, b in spans
         if len(content_words(blank[a:b])) >= (1 if asked_from else 2 if any(a <= m < b for m in mention_at) else 3)
     ]
+    if (
+        len(clauses) >= 2
+        and not asks_order
+        and _CIRCUMSTANCE.match(blank, clauses[0][0])
+        and _WH.match(blank, clauses[1][0])
+    ):
+        clauses = clauses[1:]  # "After the soft jobs numbers, what odds ...?": when, not a fact to find
     anchored = len(outlets) + len(days) >= 2
     if len(clauses) >= 2 and (anchored or len(re.findall(r"\w+", text)) >= 18):
         parts = []
@@ -663,6 +676,10 @@ def split_parts(text: str, info: QueryInfo, asks_order: bool) -> list[Part]:
 
 
 _WH = re.compile(r"\s*(?:and\s+)?(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
+# a question's opening phrase that sets when or why, before what is asked
+_CIRCUMSTANCE = re.compile(
+    r"\s*(?:after|before|despite|following|amid|since|during|given|ahead of|in the wake of|with|once|as)\b", re.I
+)
 _CREDITED = re.compile(r"\b(?:per|according to|via)\s+(?:the\s+)?[A-Z]")
 _CREDITS = re.compile(r"(?:\(|,|\s)\s*(?:per|according to|via|says|said|reports?|reported)\s+(?:the\s+)?$", re.I)
 _LEANS = re.compile(r"\b(?:he|she|him|her|his|they|them|their)\b", re.I)

@@ -105,6 +105,18 @@ def test_proper_names_skip_question_words_dates_and_a_lone_first_word():
     assert proper_names("What did Bank of America say?") == ["Bank of America"]
 
 
+def test_new_opens_a_name_when_a_capitalised_word_follows():
+    assert proper_names("What was the name of the New York lawyer who cited fake cases?") == ["New York"]
+    assert proper_names("What is new at Apple?") == ["Apple"]
+
+
+def test_an_opening_phrase_of_circumstance_is_no_part_of_its_own():
+    text = (
+        "After the soft US jobs numbers, what odds were traders giving for an RBA rate hike on Melbourne Cup Tuesday?"
+    )
+    assert analyse_question(text, analyse(text, {})).parts == []
+
+
 def test_two_outlets_make_two_parts_and_order_questions_are_seen():
     aliases = {"techcrunch": ["techcrunch"], "engadget": ["engadget"]}
     text = "Which came first, TechCrunch's report on EU safeguards for AI or Engadget's on Biden's executive order?"
