@@ -64,6 +64,10 @@ _KIND_PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
             r"\bhow (?:many|much|long|far|old|big|large|tall|high|fast|often|heavy|deep|wide|severe)\b|"
             r"\bwhat (?:number|percentage|percent|share|proportion|amount|price|cost|sum|fee|salary|rate|margin|total|"
             r"score|figure|size|value|valuation|age|capacity|budget|tally|temperature|distance)\b|\bby how much\b|"
+            # "what profit figure", "what net asset value", "what odds": a measure after the words it measures
+            r"\bwhat (?:(?!(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could|should|kind|sort|type|"
+            r"of|the|a|an)\b)[a-z][\w'’-]* ){0,3}?(?:figure|number|amount|total|sum|value|odds|price|cost|fee|rate|"
+            r"percentage|count|tally|valuation|salary)s?\b(?! of living)|"
             r"\bby what (?:percentage|margin|amount)\b|"
             # "what was the vote count?", "what is its share price?"
             r"\bwhat(?:'s| is| was| were| are) (?:the |its |their |his |her )?(?:[\w'’-]+ ){0,2}?(?:count|tally|turnout|"
