@@ -397,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
         "qa", help="answer-key recall, refusals, follow-ups, citation validity of a JSONL question file"
     )
     q.add_argument("file")
+    q.add_argument("--split", default=None, help='only the questions whose "split" field is this (dev, test)')
     q.add_argument("--json", action="store_true")
     q.add_argument("-v", "--verbose", action="store_true", help="print every question answered wrongly")
     sp.set_defaults(func=cmd_eval)

@@ -16,6 +16,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from .errors import BadRequest
+
 
 def _norm(s: str) -> str:
     return s.replace(" ", "").replace("\n", "")
@@ -109,13 +111,18 @@ class _Replay:
         return self.cache[key]
 
 
-def qa_file(assistant, path: Path, progress: bool = False) -> dict[str, Any]:
+def qa_file(assistant, path: Path, progress: bool = False, split: str | None = None) -> dict[str, Any]:
     """A question file (JSON lines of {question, history, answerable, answer_keys, kind}):
     answer-key recall, false refusals, unanswerable questions refused, follow-ups right,
     citation validity, overall and per kind. A question is right when an answerable one
     is answered with all its keys (in the answer or its quotes), or an unanswerable one
-    refused. String history items are earlier questions, replayed to get their answers."""
+    refused. String history items are earlier questions, replayed to get their answers.
+    ``split`` keeps the rows whose "split" field is that (a file holding dev and test)."""
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    if split is not None:
+        rows = [r for r in rows if r.get("split") == split]
+        if not rows:
+            raise BadRequest(f"no question in {path.name} has split {split!r}")
     replay = _Replay(assistant)
     bodies: dict[str, str] = {}
     per_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -294,7 +301,7 @@ def main(args) -> int:
     from .assistant import Assistant
 
     if args.suite == "qa":
-        report = qa_file(Assistant.open(Settings.load()), Path(args.file), progress=not args.json)
+        report = qa_file(Assistant.open(Settings.load()), Path(args.file), progress=not args.json, split=args.split)
         if args.json:
             print(json.dumps(report, indent=2, ensure_ascii=False))
         else:

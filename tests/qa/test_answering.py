@@ -4,10 +4,14 @@
 adds the invented articles of tests/data/articles (written for the reader's evaluation).
 The questions here are our own regression cases, not the evaluation set's."""
 
+import json
+
 import pytest
 
 from index import Settings
 from qa import Assistant
+from qa.cli import main
+from qa.errors import BadRequest
 from qa.evaluation import qa_file
 from tests.helpers import CORPUS, DATA, check_citations, invented_records, quotes
 
@@ -129,6 +133,30 @@ def test_which_came_first_is_answered_from_the_dates(invented):
     # each date is told with its story's title: which article is which, not only which outlet
     statement = ans.text[ans.text.index("came before") - 150 :]
     assert "names Ana Lúcia Matos chief conductor" in statement and "to strike for 48 hours" in statement
+
+
+def test_a_question_file_is_read_one_split_at_a_time(invented, tmp_path, monkeypatch, capsys):
+    rows = [
+        {"question": "How much would the union's pay demand add to Lakeline's wage bill each year?",
+         "answer_keys": ["€19 million"], "split": "dev"},
+        {"question": "How much will Lakeline's replacement buses cost the company?", "answerable": False,
+         "split": "test"},
+        {"question": "Who said that nobody wins when the trains stop?", "answer_keys": ["Papadakis"], "split": "test"},
+    ]  # fmt: skip
+    path = tmp_path / "q.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    dev, test = qa_file(invented, path, split="dev"), qa_file(invented, path, split="test")
+    assert [r["question"] for r in dev["results"]] == [rows[0]["question"]] and dev["right"] == 1.0
+    assert [r["question"] for r in test["results"]] == [rows[1]["question"], rows[2]["question"]]
+    assert test["unanswerable_refused"] == 1.0 and test["answer_key_recall"] == 1.0
+    with pytest.raises(BadRequest, match="split 'train'"):
+        qa_file(invented, path, split="train")
+    # the same through `newsqa eval qa FILE --split`
+    monkeypatch.setenv("NEWSQA_HOME", str(invented.settings.home))
+    assert main(["eval", "qa", str(path), "--split", "test", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["questions"] == 2
+    assert main(["eval", "qa", str(path), "--split", "train"]) != 0
+    assert "split 'train'" in capsys.readouterr().err
 
 
 def test_own_question_set(news):
