@@ -190,9 +190,8 @@ class Answerer:
         if vec is None:
             vec = self.retriever.embedder.embed_query(part.text)
         terms, weights = question_terms(part.text, lex, cands)
-        score_units(
-            cands, sub, part.text, terms, weights, vec, lex, cfg
-        )  # no re-ranking: a forward pass per part costs too much
+        # no re-ranking here: a forward pass per part costs too much
+        score_units(cands, sub, part.text, terms, weights, vec, lex, cfg)
         ranked = sorted(cands, key=lambda u: -u.score)
         best = ranked[0]
         if best.relevance < cfg.min_part_relevance:

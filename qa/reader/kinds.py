@@ -27,22 +27,22 @@ NUMBER = re.compile(
 )
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _ORDINAL_END = re.compile(r"(?:st|nd|rd|th)\b", re.I)
-_MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|yen|francs?|rupees?|usd|eur|gbp|cents?|pence)\b", re.I)
-_MONEY_AFTER = re.compile(
-    r"\s*(?:(?:million|billion|trillion|bn|m)\s+)?(?:dollars?|euros?|pounds?|yen|francs?|rupees?|usd|eur|gbp)\b", re.I
-)
+_CURRENCY = r"dollars?|euros?|pounds?|yen|francs?|rupees?|usd|eur|gbp"
+_MONEY = re.compile(rf"[$€£¥]|\b(?:{_CURRENCY}|cents?|pence)\b", re.I)
+_MONEY_AFTER = re.compile(rf"\s*(?:(?:million|billion|trillion|bn|m)\s+)?(?:{_CURRENCY})\b", re.I)
 _PERCENT = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b", re.I)
 # a number of time units ("six weeks", "a 10-day", "three more games"), not a number
 # somewhere near a time word ("two blows ... in the 55th minute")
 _CLOCK = r"year|month|week|day|hour|minute|second|season|decade|night"
 _TIME_WORDS = rf"(?:{_CLOCK}|game|matche?)s?"  # a suspension "for three games" is a span of time too
+_SOME = rf"(?:\b\d[\d,.]*|\b(?:a|an|{_NUM_WORDS}))[\s-]+"  # "six ", "a ", "10-"
 _TIME_AMOUNT = re.compile(
-    rf"(?:\b\d[\d,.]*|\b(?:a|an|{_NUM_WORDS}))[\s-]+(?:(?:more|further|extra|full|straight|consecutive|or so)[\s-]+)?"
+    rf"{_SOME}(?:(?:more|further|extra|full|straight|consecutive|or so)[\s-]+)?"
     rf"{_TIME_WORDS}\b|\bsince\s+(?:\w+\s+)?(?:1[89]|20)\d\d\b",  # "in charge since 2019"
     re.I,
 )
 _TIME_UNIT = re.compile(rf"^(?:{_CLOCK})s?$")
-_DURATION = re.compile(rf"(?:\b\d[\d,.]*|\b(?:a|an|{_NUM_WORDS}))[\s-]+(?:{_CLOCK})s?\b", re.I)
+_DURATION = re.compile(rf"{_SOME}(?:{_CLOCK})s?\b", re.I)
 _ASKS_TIME = re.compile(rf"\bhow (?:long|old|soon|often)\b|\b(?:{_CLOCK})s?\b|\bage\b")
 _AGE = re.compile(r"\b(?:aged?|years? old|year-old)\b|,\s*\d\d,", re.I)
 _DISTANCE = re.compile(r"\b(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|feet|foot|yards?|inches|cm|mm)\b", re.I)
