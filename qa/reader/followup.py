@@ -51,6 +51,12 @@ _KIN = {
     "f": "mother|mom|mum|wife|sister|daughter|girlfriend|aunt|grandmother|niece",
 }
 _KIN_OF = re.compile(r"((?:[A-Z][\w.\-’']*\s+)*[A-Z][\w.\-]*)['’]s\s+(" + "|".join(_KIN.values()) + r")\b")
+# "Warner Music's CEO" is a he or a she, whatever Warner Music is
+_ROLE_OF = re.compile(
+    r"((?:[A-Z][\w.\-’']*\s+)*[A-Z][\w.\-]*)['’]s\s+(?:chief executive|CEO|boss|chief|(?:co-?)?founder|president|"
+    r"chair(?:man|woman)?|coach|manager|owner|spokes(?:man|woman|person)|lawyer|attorney|director|head coach|"
+    r"leader|captain|minister|economist|analyst|star|striker|quarterback|goalkeeper)\b"
+)
 
 Turn = str | tuple[str, str] | list[str]
 
@@ -149,10 +155,13 @@ def _resolve_pronouns(q: str, prev: str, answer: str | None) -> str:
             candidates = [*answered, *([who] if who else []), *asked]
         else:
             candidates = [*([who] if who else []), *asked, *answered]
-        candidates = [*_kin_phrases(prev, candidates), *candidates]
+        kin = _phrases(_KIN_OF, prev, candidates)
+        roles = _phrases(_ROLE_OF, prev, candidates)  # fit either pronoun
+        employers = {_ROLE_OF.match(r).group(1) for r in roles}  # a company is no he
+        candidates = [*kin, *roles, *(c for c in candidates if c not in employers and c not in roles)]
         wanted = "m" if person.group(1).lower() in ("he", "him", "his", "himself") else "f"
         # a first name known to fit before one that may ("Civic Data" is nobody's)
-        referent = next((c for c in candidates if _gender(c) == wanted), None) or next(
+        referent = next((c for c in candidates if c in roles or _gender(c) == wanted), None) or next(
             (c for c in candidates if _gender(c) is None), None
         )
     elif _GROUP_PRONOUN.search(q):
@@ -175,10 +184,11 @@ def _resolve_pronouns(q: str, prev: str, answer: str | None) -> str:
 _WHO_IS_NAMED = re.compile(r"\s*who(?:'s|’s| is| was)\s+[A-Z]")
 
 
-def _kin_phrases(prev: str, names: list[str]) -> list[str]:
-    """ "Emily Hand's dad" for a name of ``names`` followed by a kinship word in ``prev``:
-    who a pronoun may mean when the name itself does not fit it."""
-    return [m.group(0) for m in _KIN_OF.finditer(prev) if m.group(1) in names]
+def _phrases(pattern: re.Pattern, prev: str, names: list[str]) -> list[str]:
+    """ "Emily Hand's dad" (``_KIN_OF``) or "Warner Music's CEO" (``_ROLE_OF``) for a name
+    of ``names`` followed by a kinship word or a person's role in ``prev``: who a pronoun
+    may mean when the name itself does not fit it."""
+    return [m.group(0) for m in pattern.finditer(prev) if m.group(1) in names]
 
 
 @cache

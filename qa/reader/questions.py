@@ -205,6 +205,9 @@ FRAME = re.compile(
     r"\bhow (?:many|much|often|long|far|old)\b|\bwhat (?:kind|type|sort|number|percentage) of\b|\baccording to\b|"
     r"\b(?:what|which|on what) (?:day|date|year|month|time)\b|"  # the slot asked: "what day" is not a word to find
     r"\b(?:these days|nowadays|right now|at the moment|at present|currently)\b|"  # "now" is when every story speaks
+    # when a thing happens is the slot asked: "when's the vote supposed to happen?" asks the vote's date
+    r"\b(?:supposed|scheduled|slated|due|set|expected|planned) to (?:happen|take place|be held|occur)\b|"
+    r"\b(?:happen(?:s|ed)?|take place|takes place|took place)\b|"
     r"\b(?:the|an?|this|that) (?:article|piece|report|story|coverage|roundup|round-up)\b|\breported by\b|"
     r"\b(?:published|reported|written) (?:by|in|on)\b",
     re.I,

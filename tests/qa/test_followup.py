@@ -96,3 +96,13 @@ def test_he_is_a_person_before_a_body_and_the_person_a_who_is_question_names():
         )
     ]
     assert condense("What does he do for a living now?", pairs).asked == "What does Adam Yedidia do for a living now?"
+
+
+def test_he_after_a_companys_role_is_the_role_holder_not_the_company():
+    # gender-guesser reads "Warner" as a man's first name: the company must not be taken for him
+    pairs = [("What does Warner Music's CEO think AI will do?", "Music is more resilient than video, he said [1]")]
+    assert condense("Does he think streaming is in trouble?", pairs).asked == (
+        "Does Warner Music's CEO think streaming is in trouble?"
+    )
+    pairs = [("What did the Chiefs' coach say about Kelce?", "Andy Reid praised him [1]")]
+    assert condense("What did he say next?", pairs).asked == "What did Andy Reid say next?"

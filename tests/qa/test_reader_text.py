@@ -813,3 +813,12 @@ def _scored_units(body: str, cuts, scored, **same):
         for name, value in same.items():
             setattr(u, name, value)
     return units
+
+
+def test_when_a_thing_happens_is_the_slot_not_a_word_to_find():
+    from qa.reader.evidence import _content
+
+    for text in ("When's the continuation vote supposed to happen?", "When will the summit take place?"):
+        kept = _content(text).lower()
+        assert "vote" in kept or "summit" in kept
+        assert not any(w in kept.split() for w in ("happen", "supposed", "take", "place"))
