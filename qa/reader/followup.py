@@ -144,14 +144,15 @@ def _substitute(prev: str, phrase: str) -> str:
 def _resolve_pronouns(q: str, prev: str, answer: str | None) -> str:
     """ "He"/"she" become whom the previous turn was about: the person its answer named
     when it asked who, else the one it asked about; "they" becomes the body or team the
-    previous question named (else the answer's)."""
+    previous question named (else the answer's, when it asked who or which)."""
     asked = proper_names(prev)
     answered = _answer_names(answer, prev) if answer else []
+    asked_who = bool(re.match(r"\s*(?:who|whom|which \w+)\b", prev, re.I))
     person = _PERSON_PRONOUN.search(q)
     if person:
         pattern = _PERSON_PRONOUN
         who = speaker_of(prev)
-        if re.match(r"\s*(?:who|whom|which \w+)\b", prev, re.I) and answered and not _WHO_IS_NAMED.match(prev):
+        if asked_who and answered and not _WHO_IS_NAMED.match(prev):
             candidates = [*answered, *([who] if who else []), *asked]
         else:
             candidates = [*([who] if who else []), *asked, *answered]
@@ -160,13 +161,18 @@ def _resolve_pronouns(q: str, prev: str, answer: str | None) -> str:
         employers = {_ROLE_OF.match(r).group(1) for r in roles}  # a company is no he
         candidates = [*kin, *roles, *(c for c in candidates if c not in employers and c not in roles)]
         wanted = "m" if person.group(1).lower() in ("he", "him", "his", "himself") else "f"
-        # a first name known to fit before one that may ("Civic Data" is nobody's)
-        referent = next((c for c in candidates if c in roles or _gender(c) == wanted), None) or next(
-            (c for c in candidates if _gender(c) is None), None
-        )
+        # a first name known to fit before one that may ("Civic Data" is nobody's), and
+        # a name the answer calls by its last word is a person's ("Zhao shared ...")
+        referent = next(
+            (c for c in candidates if c in roles or _gender(c) == wanted or (c in asked and _by_surname(c, answer))),
+            None,
+        ) or next((c for c in candidates if _gender(c) is None), None)
     elif _GROUP_PRONOUN.search(q):
         pattern = _GROUP_PRONOUN
-        referent = asked[0] if asked else (answered[0] if answered else None)
+        # the answer's body only when the previous question asked for one ("Which team
+        # won?"): after "Should you bring him home?", "they" are the story's people, not
+        # a company its answer happened to name
+        referent = asked[0] if asked else (answered[0] if answered and asked_who else None)
     else:
         return q
     if referent is None:
@@ -189,6 +195,17 @@ def _phrases(pattern: re.Pattern, prev: str, names: list[str]) -> list[str]:
     of ``names`` followed by a kinship word or a person's role in ``prev``: who a pronoun
     may mean when the name itself does not fit it."""
     return [m.group(0) for m in pattern.finditer(prev) if m.group(1) in names]
+
+
+def _by_surname(name: str, answer: str | None) -> bool:
+    """Whether ``answer`` calls the person ``name`` (of a first name nobody's list
+    holds, "Changpeng Zhao") by the last word alone, as news does with people and not
+    with bodies ("Zhao shared in a post", never "Reserve said")."""
+    parts = name.split()
+    if not answer or len(parts) < 2 or _gender(name) is not None:
+        return False
+    alone = len(re.findall(rf"\b{re.escape(parts[-1])}\b", answer))
+    return alone > len(re.findall(rf"\b{re.escape(name)}\b", answer))
 
 
 @cache

@@ -106,3 +106,18 @@ def test_he_after_a_companys_role_is_the_role_holder_not_the_company():
     )
     pairs = [("What did the Chiefs' coach say about Kelce?", "Andy Reid praised him [1]")]
     assert condense("What did he say next?", pairs).asked == "What did Andy Reid say next?"
+
+
+def test_they_is_the_answers_body_only_when_the_previous_question_asked_for_one():
+    pairs = [("Which team won the derby?", "Harlow Athletic beat Dunmore Rovers 2-1 [1]")]
+    assert condense("How many goals did they score?", pairs).asked == "How many goals did Harlow Athletic score?"
+    pairs = [("Should you bring a new partner home for the holidays?", "The White Company has gifts [1]")]
+    assert "White Company" not in condense("Which therapists did they interview?", pairs).standalone
+
+
+def test_a_name_the_answer_calls_by_its_last_word_is_a_person():
+    # "Changpeng" is on no first-name list; the answer's "Zhao shared" says he is a person
+    pairs = [("Why is Changpeng Zhao stepping down at Binance?", "Richard Teng will be CEO, Zhao shared on X [1]")]
+    assert condense("How big a fine did he agree to?", pairs).asked == "How big a fine did Changpeng Zhao agree to?"
+    pairs = [("What did the Federal Reserve decide?", "Jerome Powell said rates would hold [1]")]
+    assert condense("What did he say about jobs?", pairs).asked == "What did Jerome Powell say about jobs?"
