@@ -44,6 +44,14 @@ _TIME_AMOUNT = re.compile(
 _TIME_UNIT = re.compile(rf"^(?:{_CLOCK})s?$")
 _DURATION = re.compile(rf"{_SOME}(?:{_CLOCK})s?\b", re.I)
 _ASKS_TIME = re.compile(rf"\bhow (?:long|old|soon|often)\b|\b(?:{_CLOCK})s?\b|\bage\b")
+# what a charge carries or a defendant faces is the law's ceiling, not what the court gave:
+# "He faces up to 50 years" answers "how long could he get", not "how long did he get"
+_CEILING = re.compile(
+    r"\b(?:faces?|facing|could face|could get|would face|carr(?:y|ies|ied|ying)|punishable by|maximum)\b"
+    r"[^.;:]{0,40}?(?=\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|life)\b)",
+    re.I,
+)
+_ASKS_CEILING = re.compile(r"\b(?:could|might|may|would|faces?|facing|maximum|max|up to|carr(?:y|ies)|potential)\b")
 _AGE = re.compile(r"\b(?:aged?|years? old|year-old)\b|,\s*\d\d,", re.I)
 _DISTANCE = re.compile(r"\b(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|feet|foot|yards?|inches|cm|mm)\b", re.I)
 _MONTHS = (
@@ -111,6 +119,8 @@ def quantity_strength(text: str, question: str, near: Callable[[str], bool] | No
     # a span of time ("six-hour windows", "over the past 20 years") counts no mice,
     # copies or dollars: it answers only a question about time
     spans = [] if _ASKS_TIME.search(qlow) else [m.span() for m in _DURATION.finditer(text)]
+    if not _ASKS_CEILING.search(qlow):
+        spans += [(m.end(), m.end() + 20) for m in _CEILING.finditer(text)]
     found = [
         m
         for m in NUMBER.finditer(text)

@@ -822,3 +822,15 @@ def test_when_a_thing_happens_is_the_slot_not_a_word_to_find():
         kept = _content(text).lower()
         assert "vote" in kept or "summit" in kept
         assert not any(w in kept.split() for w in ("happen", "supposed", "take", "place"))
+
+
+def test_what_a_charge_carries_is_no_sentence_given_unless_the_ceiling_is_asked():
+    got = "How long a prison sentence did he end up getting?"
+    assert quantity_strength("He faces up to 50 years in prison when he is sentenced.", got) == 0.0
+    assert quantity_strength("Each charge carries a sentence of one to 15 years in prison.", got) == 0.0
+    assert quantity_strength("He was sentenced to 25 years in prison on Thursday.", got) == 1.0
+    assert quantity_strength("He faces up to 50 years in prison.", "How long could he get in prison?") == 1.0
+    # a gadget's "up to 30 hours" is a figure of its own
+    assert (
+        quantity_strength("The case adds up to 30 hours of battery life.", "How many hours does the battery last?") > 0
+    )
