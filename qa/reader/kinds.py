@@ -232,7 +232,12 @@ def name_strength(text: str, q: Question) -> float:
         first_word = m.start() == len(text) - len(text.lstrip())
         if first_word and len(ws) == 1:
             continue
-        found = max(found, 1.0 if len(ws) >= 2 else 0.7)
+        if len(ws) >= 2:
+            found = 1.0
+        elif q.kind is Kind.PERSON and run.isupper():
+            found = max(found, 0.5)  # "generative AI", "the FBI": an acronym alone is seldom whom a "who" asks
+        else:
+            found = max(found, 0.7)
     return found
 
 

@@ -834,3 +834,16 @@ def test_what_a_charge_carries_is_no_sentence_given_unless_the_ceiling_is_asked(
     assert (
         quantity_strength("The case adds up to 30 hours of battery life.", "How many hours does the battery last?") > 0
     )
+
+
+def test_an_acronym_alone_is_seldom_whom_a_who_question_asks():
+    from qa.reader.kinds import name_strength
+
+    text = "What was the name of the New York lawyer caught citing fake cases?"
+    q = analyse_question(text, analyse(text, {}))
+    assert q.kind is Kind.PERSON
+    assert name_strength("A lawyer in New York was caught using the generative AI for research.", q) < 0.6
+    assert name_strength("Steven Schwartz, a lawyer in New York, used the generative AI.", q) == 1.0
+    text = "Which agency opened the inquiry?"
+    q = analyse_question(text, analyse(text, {}))
+    assert q.kind is not Kind.PERSON and name_strength("The FBI opened an inquiry.", q) >= 0.6
