@@ -51,7 +51,7 @@ _CEILING = re.compile(
     r"[^.;:]{0,40}?(?=\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|life)\b)",
     re.I,
 )
-_ASKS_CEILING = re.compile(r"\b(?:could|might|may|would|faces?|facing|maximum|max|up to|carr(?:y|ies)|potential)\b")
+_ASKS_CEILING = re.compile(r"\b(?:could|might|would|faces?|facing|maximum|max|up to|carr(?:y|ies)|potential)\b")
 _AGE = re.compile(r"\b(?:aged?|years? old|year-old)\b|,\s*\d\d,", re.I)
 _DISTANCE = re.compile(r"\b(?:km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|feet|foot|yards?|inches|cm|mm)\b", re.I)
 _MONTHS = (
@@ -234,8 +234,8 @@ def name_strength(text: str, q: Question) -> float:
             continue
         if len(ws) >= 2:
             found = 1.0
-        elif q.kind is Kind.PERSON and run.isupper():
-            found = max(found, 0.5)  # "generative AI", "the FBI": an acronym alone is seldom whom a "who" asks
+        elif q.kind is Kind.PERSON and run.isupper() and len(run) == 2:
+            found = max(found, 0.5)  # "generative AI", "on TV": two capitals alone are seldom whom a "who" asks
         else:
             found = max(found, 0.7)
     return found
