@@ -47,8 +47,8 @@ _ASKS_TIME = re.compile(rf"\bhow (?:long|old|soon|often)\b|\b(?:{_CLOCK})s?\b|\b
 # what a charge carries or a defendant faces is the law's ceiling, not what the court gave:
 # "He faces up to 50 years" answers "how long could he get", not "how long did he get"
 _CEILING = re.compile(
-    r"\b(?:faces?|facing|could face|could get|would face|carr(?:y|ies|ied|ying)|punishable by|maximum)\b"
-    r"[^.;:]{0,40}?(?=\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|life)\b)",
+    r"\b(?:faces?|facing|could face|could get|would face|carr(?:y|ies|ied|ying)|punishable by|maximum)\b[^.;:]{0,40}?"
+    rf"(?P<figure>(?:{NUMBER.pattern})(?:\s*(?:to|-|–|or)\s*(?:{NUMBER.pattern}))?)",  # "one to 15", "up to 50"
     re.I,
 )
 _ASKS_CEILING = re.compile(r"\b(?:could|might|would|faces?|facing|maximum|max|up to|carr(?:y|ies)|potential)\b")
@@ -120,7 +120,7 @@ def quantity_strength(text: str, question: str, near: Callable[[str], bool] | No
     # copies or dollars: it answers only a question about time
     spans = [] if _ASKS_TIME.search(qlow) else [m.span() for m in _DURATION.finditer(text)]
     if not _ASKS_CEILING.search(qlow):
-        spans += [(m.end(), m.end() + 20) for m in _CEILING.finditer(text)]
+        spans += [m.span("figure") for m in _CEILING.finditer(text)]
     found = [
         m
         for m in NUMBER.finditer(text)

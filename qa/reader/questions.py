@@ -184,11 +184,11 @@ _SPEAKER_STOP = {
 
 # the ways people say "published": "came out", "ran", "went up", "was posted / released"
 _CAME_OUT = r"(?:came(?: out)?|was (?:published|released|posted|put out|out|reported|written)|happened|ran|went (?:up|out|live)|appeared)"
+_WHICH_ONE = r"which (?:one |piece |article |report |story |review )?"
 ORDER = re.compile(
-    rf"\b(?:before or after|after or before|which (?:one |piece |article |report |story |review )?{_CAME_OUT} "
-    r"(?:first|earlier|later|last)|(?:published|reported|written|came|came out|happened|released|posted) (?:first|earlier|"
-    r"later)|which (?:one |piece |article |report |story )?(?:came )?(?:first|earlier)|"
-    r"(?:was|were|did) .{3,80} (?:before|after) )",
+    rf"\b(?:before or after|after or before|{_WHICH_ONE}{_CAME_OUT} (?:first|earlier|later|last)|"
+    r"(?:published|reported|written|released|posted|came(?: out)?|happened) (?:first|earlier|later)|"
+    rf"{_WHICH_ONE}(?:came )?(?:first|earlier)|(?:was|were|did) .{{3,80}} (?:before|after) )",
     re.I,
 )
 _ALTERNATIVES = re.compile(
